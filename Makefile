@@ -1,0 +1,33 @@
+# Two commands on a fresh machine: `make run` (demo on 127.0.0.1:8000) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install migrate demo e2e clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	DEBUG=1 $(PY) manage.py migrate --noinput
+
+demo: migrate
+	DEBUG=1 $(PY) manage.py seed_demo
+
+run: demo
+	@echo "Serving on http://127.0.0.1:8000/ (log in with a demo login above; Ctrl+C to stop)"
+	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) db.sqlite3 .pytest_cache

@@ -1,0 +1,145 @@
+"""Everything an intake report shows, assembled as plain data; the PDF, the results page and the
+plain-text summary only format it."""
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from screening.instrument import BOND_ABUSER, BOND_V2V
+from screening.scoring import DECLINED, PROTECTIVE, SAFETY, BondScore, ProtectiveScore
+
+BOND_HEADINGS = {BOND_ABUSER: "Abuser-bond indicators", BOND_V2V: "Victim-to-victim indicators"}
+DECLINED_LABEL = "Declined / not asked"
+UNANSWERED_LABEL = "Not answered"
+
+
+@dataclass(frozen=True)
+class Flag:
+    title: str
+    guidance: str
+
+
+@dataclass(frozen=True)
+class BondSection:
+    bond_type: str
+    heading: str
+    title: str
+    screened: bool
+    label: str
+    score: BondScore | None
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    text: str
+    answer: str
+    tags: str = ""
+
+
+@dataclass(frozen=True)
+class AppendixSection:
+    title: str
+    rows: tuple[AnswerRow, ...]
+
+
+@dataclass(frozen=True)
+class IntakeReport:
+    clinic_name: str
+    client_code: str
+    date: str
+    clinician: str
+    instrument_key: str
+    instrument_title: str
+    kind: str
+    period: str
+    disclaimer: str
+    flags: tuple[Flag, ...]
+    safety_declined: tuple[str, ...]
+    crisis_resources: tuple[str, ...]
+    bonds: tuple[BondSection, ...]
+    protective: ProtectiveScore
+    notes: str
+    appendix: tuple[AppendixSection, ...]
+
+    @property
+    def has_flags(self):
+        return bool(self.flags)
+
+
+def answer_label(options, value):
+    if value is None:
+        return UNANSWERED_LABEL
+    if value == DECLINED:
+        return DECLINED_LABEL
+    return next((o.label for o in options if o.value == value), str(value))
+
+
+def _item_tags(instrument, item):
+    tags = []
+    if item.stage:
+        tags.append(f"Stage {item.stage}")
+    if item.sign:
+        tags.append(f"Sign: {instrument.sign(item.sign).title}")
+    tags += [f"Indicator: {instrument.indicator(key).title}" for key in item.indicators]
+    return "; ".join(tags)
+
+
+def build_intake_report(screening):
+    """Report data for one completed screening, from its stored scores and its answers."""
+    instrument = screening.instrument
+    scores = screening.stored_scores()
+    answers = screening.answer_map()
+    in_scope = screening.bonds_in_scope
+
+    bonds = tuple(
+        BondSection(
+            bond_type=bond.key,
+            heading=BOND_HEADINGS[bond.key],
+            title=bond.title,
+            screened=bond.key in in_scope,
+            label=screening.bond_label(bond.key),
+            score=scores.bond(bond.key),
+        )
+        for bond in instrument.bond_types
+    )
+
+    appendix = [
+        AppendixSection(
+            title=f"{BOND_HEADINGS[bond]}: item answers",
+            rows=tuple(
+                AnswerRow(item.text, answer_label(instrument.frequency, answers.get((bond, item.key))),
+                          _item_tags(instrument, item))
+                for item in instrument.items_for_bond(bond)
+            ),
+        )
+        for bond in in_scope
+    ]
+    appendix.append(AppendixSection("Safety: item answers", tuple(
+        AnswerRow(item.text, answer_label(instrument.yes_no, answers.get((SAFETY, item.key))))
+        for item in instrument.safety_items
+    )))
+    appendix.append(AppendixSection("Protective factors: item answers", tuple(
+        AnswerRow(item.text, answer_label(instrument.yes_no, answers.get((PROTECTIVE, item.key))))
+        for item in instrument.protective_items
+    )))
+
+    clinic = screening.client.clinic
+    when = timezone.localtime(screening.completed_at or screening.started_at)
+    return IntakeReport(
+        clinic_name=clinic.name,
+        client_code=screening.client.code,
+        date=when.strftime("%Y-%m-%d"),
+        clinician=screening.clinician.get_full_name(),
+        instrument_key=instrument.key,
+        instrument_title=instrument.title,
+        kind=screening.get_kind_display(),
+        period=instrument.period,
+        disclaimer=instrument.disclaimer,
+        flags=tuple(Flag(f.flag, f.guidance) for f in scores.flags),
+        safety_declined=tuple(p.title for p in scores.safety_declined),
+        crisis_resources=tuple(line.strip() for line in clinic.crisis_resources.splitlines() if line.strip()),
+        bonds=bonds,
+        protective=scores.protective,
+        notes=screening.notes,
+        appendix=tuple(appendix),
+    )

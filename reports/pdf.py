@@ -1,0 +1,406 @@
+"""The intake report as a PDF (ReportLab platypus), in the style of pretix's invoice renderer.
+
+The renderer only draws the plain data of `reports.data.IntakeReport`: it queries nothing and
+computes no scores. Every string that came from a user or from data goes through `esc()` before it
+becomes a Paragraph, so markup in a note or a clinic name prints literally.
+
+    pdf_bytes = IntakeReportPDF(report).render()
+"""
+
+import re
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.pagesizes import LETTER
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate, CondPageBreak, Frame, KeepTogether, PageBreak, PageTemplate, Paragraph, Spacer, Table,
+    TableStyle,
+)
+
+FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
+FONT = "DejaVuSans"
+FONT_BOLD = "DejaVuSans-Bold"
+FONT_ITALIC = "DejaVuSans-Oblique"
+
+PAGE_SIZE = LETTER  # the default resources (988, US hotlines) are US
+MARGIN_X = 20 * mm
+MARGIN_TOP = 18 * mm
+MARGIN_BOTTOM = 24 * mm  # room for the two footer lines
+FOOTER_Y = 10 * mm
+FOOTER_FONT_SIZE = 8
+
+TEXT = colors.HexColor("#1d1d1f")
+MUTED = colors.HexColor("#5f6368")
+GRID = colors.HexColor("#b8bcc2")
+HEAD_BG = colors.HexColor("#eef0f3")
+ZEBRA = colors.HexColor("#f7f8fa")
+URGENT_BORDER = colors.HexColor("#8b0000")
+URGENT_BG = colors.HexColor("#fdecea")
+URGENT_TEXT = colors.HexColor("#7a0000")
+AMBER_BORDER = colors.HexColor("#b26a00")
+AMBER_BG = colors.HexColor("#fff4e0")
+BOND_COLOURS = {  # (band edge, band tint), by bond type; anything else gets the neutral pair
+    "abuser": (colors.HexColor("#1f4e79"), colors.HexColor("#e8eef6")),
+    "v2v": (colors.HexColor("#6a2c70"), colors.HexColor("#f3eaf4")),
+}
+NEUTRAL_BAND = (colors.HexColor("#4a5560"), colors.HexColor("#eef0f3"))
+
+NOT_SCREENED = "This bond was not screened in this administration."
+NO_FLAGS = "No safety flags were raised."
+URGENT_HEADING = "URGENT: safety flags raised"
+DASH = "\u2014"
+
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def esc(value):
+    """Text from data or a user, made safe for a Paragraph: XML-escaped, control characters dropped."""
+    if value is None:
+        return ""
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    return escape(_CONTROL_CHARS.sub("", text))
+
+
+def esc_multiline(value):
+    """Like esc(), keeping the line breaks of a multi-line text."""
+    return "<br/>".join(esc(value).split("\n"))
+
+
+def fmt_percent(value):
+    """66.7 -> '66.7', 50.0 -> '50'."""
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+@cache
+def register_fonts():
+    """Register DejaVu Sans (regular, bold, oblique) once, so '—', '≥' and 'é' print."""
+    pdfmetrics.registerFont(TTFont(FONT, str(FONT_DIR / "DejaVuSans.ttf")))
+    pdfmetrics.registerFont(TTFont(FONT_BOLD, str(FONT_DIR / "DejaVuSans-Bold.ttf")))
+    pdfmetrics.registerFont(TTFont(FONT_ITALIC, str(FONT_DIR / "DejaVuSans-Oblique.ttf")))
+    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT_ITALIC, boldItalic=FONT_BOLD)
+    return True
+
+
+class NumberedCanvas(Canvas):
+    """Keeps every page's state until save(), then writes 'Page x of y' on each page."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._saved_page_states = []
+
+    def showPage(self):
+        self._saved_page_states.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self):
+        num_pages = len(self._saved_page_states)
+        for state in self._saved_page_states:
+            self.__dict__.update(state)
+            self.draw_page_number(num_pages)
+            Canvas.showPage(self)
+        Canvas.save(self)
+
+    def draw_page_number(self, page_count):
+        self.saveState()
+        self.setFont(FONT, FOOTER_FONT_SIZE)
+        self.setFillColor(MUTED)
+        self.drawRightString(self._pagesize[0] - MARGIN_X, FOOTER_Y, f"Page {self._pageNumber} of {page_count}")
+        self.restoreState()
+
+
+class IntakeReportPDF:
+    """Renders one `IntakeReport` to PDF bytes."""
+
+    pagesize = PAGE_SIZE
+    canvas_class = NumberedCanvas
+
+    def __init__(self, report):
+        self.report = report
+        register_fonts()
+        self.width = self.pagesize[0] - 2 * MARGIN_X
+        self.styles = self._make_styles()
+
+    # ----- public -----
+
+    def render(self):
+        buffer = BytesIO()
+        report = self.report
+        doc = BaseDocTemplate(
+            buffer,
+            pagesize=self.pagesize,
+            leftMargin=MARGIN_X,
+            rightMargin=MARGIN_X,
+            topMargin=MARGIN_TOP,
+            bottomMargin=MARGIN_BOTTOM,
+            title=f"Screening report {report.client_code} {report.date}",
+            author="bondscreen",
+            subject="Trauma bonding screening report",
+            creator="bondscreen",
+            keywords=[],
+            lang="en",
+        )
+        frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height,
+                      leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id="normal")
+        doc.addPageTemplates([
+            PageTemplate(id="report", frames=[frame], onPage=self._on_page, pagesize=self.pagesize),
+        ])
+        doc.build(self._story(), canvasmaker=self.canvas_class)
+        return buffer.getvalue()
+
+    # ----- page furniture -----
+
+    def _on_page(self, canvas, doc):
+        """Footer on every page: disclaimer, client code (the page number comes from the canvas)."""
+        canvas.saveState()
+        width = self.pagesize[0] - 2 * MARGIN_X
+        step = FOOTER_FONT_SIZE + 3
+        # a disclaimer too long for one line wraps onto (at most) two lines above the client line
+        lines = simpleSplit(self.report.disclaimer or "", FONT, FOOTER_FONT_SIZE, width)
+        if len(lines) > 2:
+            lines = [lines[0], lines[1][:-2].rstrip() + " \u2026"]
+        canvas.setFillColor(MUTED)
+        canvas.setFont(FONT, FOOTER_FONT_SIZE)
+        for i, line in enumerate(lines):
+            canvas.drawString(MARGIN_X, FOOTER_Y + (len(lines) - i) * step, line)
+        canvas.drawString(MARGIN_X, FOOTER_Y, f"Client {self.report.client_code}")
+        rule = FOOTER_Y + (len(lines) + 1) * step - 2
+        canvas.setStrokeColor(GRID)
+        canvas.setLineWidth(0.5)
+        canvas.line(MARGIN_X, rule, MARGIN_X + width, rule)
+        canvas.restoreState()
+
+    # ----- styles -----
+
+    def _make_styles(self):
+        base = ParagraphStyle("body", fontName=FONT, fontSize=10.5, leading=14.5, textColor=TEXT,
+                              alignment=TA_LEFT, spaceAfter=4)
+        return {
+            "body": base,
+            "h1": ParagraphStyle("h1", parent=base, fontName=FONT_BOLD, fontSize=16, leading=20,
+                                 spaceAfter=8),
+            "h2": ParagraphStyle("h2", parent=base, fontName=FONT_BOLD, fontSize=13, leading=17,
+                                 spaceBefore=14, spaceAfter=6, keepWithNext=1),
+            "h2_split": ParagraphStyle("h2_split", parent=base, fontName=FONT_BOLD, fontSize=13, leading=17,
+                                       spaceBefore=14, spaceAfter=6),
+            "band": ParagraphStyle("band", parent=base, fontName=FONT_BOLD, fontSize=13, leading=17,
+                                   spaceAfter=0),
+            "h3": ParagraphStyle("h3", parent=base, fontName=FONT_BOLD, fontSize=10.5, leading=14.5,
+                                 spaceBefore=8, spaceAfter=3, keepWithNext=1),
+            "bullet": ParagraphStyle("bullet", parent=base, leftIndent=16, bulletIndent=5, spaceAfter=1,
+                                     bulletFontName=FONT),
+            "muted": ParagraphStyle("muted", parent=base, textColor=MUTED),
+            "cell": ParagraphStyle("cell", parent=base, fontSize=9.5, leading=12.5, spaceAfter=0),
+            "cell_head": ParagraphStyle("cell_head", parent=base, fontName=FONT_BOLD, fontSize=9.5,
+                                        leading=12.5, spaceAfter=0),
+            "label": ParagraphStyle("label", parent=base, fontName=FONT_BOLD, fontSize=9.5, leading=13,
+                                    textColor=MUTED, spaceAfter=0),
+            "value": ParagraphStyle("value", parent=base, fontSize=10, leading=13, spaceAfter=0),
+            "urgent_head": ParagraphStyle("urgent_head", parent=base, fontName=FONT_BOLD, fontSize=13,
+                                          leading=17, textColor=URGENT_TEXT, spaceAfter=0),
+            "box": ParagraphStyle("box", parent=base, spaceAfter=0),
+            "box_bullet": ParagraphStyle("box_bullet", parent=base, leftIndent=16, bulletIndent=5, bulletFontName=FONT,
+                                         spaceAfter=0),
+            "amber_head": ParagraphStyle("amber_head", parent=base, fontName=FONT_BOLD, spaceAfter=0,
+                                         textColor=colors.HexColor("#6b4000")),
+        }
+
+    def p(self, markup, style="body", **kwargs):
+        """A Paragraph from markup that is already escaped (use esc() on any data inside it)."""
+        return Paragraph(markup, self.styles[style], **kwargs)
+
+    def bullets(self, items, style="bullet"):
+        return [self.p(esc(item), style, bulletText="\u2022") for item in items]
+
+    # ----- story -----
+
+    def _story(self):
+        story = []
+        story += self._header()
+        story += self._safety()
+        for section in self.report.bonds:
+            story += self._bond(section)
+        story += self._protective()
+        story += self._notes()
+        story += self._appendix()
+        return story
+
+    def _header(self):
+        r = self.report
+        rows = [
+            ("Clinic", r.clinic_name),
+            ("Client code", r.client_code),
+            ("Date", r.date),
+            ("Clinician", r.clinician),
+            ("Instrument", f"{r.instrument_title} ({r.instrument_key})"),
+            ("Kind", r.kind),
+            ("Period asked about", r.period),
+        ]
+        data = [[self.p(esc(label), "label"), self.p(esc(value) or DASH, "value")] for label, value in rows]
+        table = Table(data, colWidths=[38 * mm, self.width - 38 * mm], hAlign="LEFT")
+        table.setStyle(TableStyle([
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LINEBELOW", (0, 0), (-1, -2), 0.4, GRID),
+            ("LINEABOVE", (0, 0), (-1, 0), 1, MUTED),
+            ("LINEBELOW", (0, -1), (-1, -1), 1, MUTED),
+            ("TOPPADDING", (0, 0), (-1, -1), 3),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ("LEFTPADDING", (0, 0), (-1, -1), 4),
+        ]))
+        return [self.p(f"Trauma bonding screening {DASH} {esc(r.kind)}", "h1"), table, Spacer(1, 10)]
+
+    def _safety(self):
+        r = self.report
+        declined = f"Safety questions declined or not asked: {esc('; '.join(r.safety_declined))}"
+        if not r.flags:
+            story = [self.p(NO_FLAGS)]
+            if r.safety_declined:
+                story += [Spacer(1, 4), self._box([[self.p(declined, "amber_head")]], AMBER_BORDER, AMBER_BG, 1.5)]
+            return story + [Spacer(1, 6)]
+
+        rows = [[self.p(esc(URGENT_HEADING), "urgent_head")]]
+        for flag in r.flags:
+            rows.append([self.p(f"<b>{esc(flag.title)}</b><br/>{esc(flag.guidance)}", "box")])
+        rows.append([self.p("<b>Crisis resources:</b>", "box")])
+        resources = r.crisis_resources or ("None on file for this clinic.",)
+        rows += [[cell] for cell in self.bullets(resources, "box_bullet")]
+        if r.safety_declined:
+            rows.append([self.p(f"<b>{declined}</b>", "box")])
+        return [self._box(rows, URGENT_BORDER, URGENT_BG, 3), Spacer(1, 6)]
+
+    def _box(self, rows, border, background, thickness):
+        table = Table(rows, colWidths=[self.width])
+        table.setStyle(TableStyle([
+            ("BOX", (0, 0), (-1, -1), thickness, border),
+            ("BACKGROUND", (0, 0), (-1, -1), background),
+            ("LEFTPADDING", (0, 0), (-1, -1), 10),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 10),
+            ("TOPPADDING", (0, 0), (-1, -1), 3),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ("TOPPADDING", (0, 0), (-1, 0), 8),
+            ("BOTTOMPADDING", (0, -1), (-1, -1), 8),
+            ("BOTTOMPADDING", (0, 0), (-1, 0), 6),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ]))
+        return table
+
+    def _band(self, heading, bond_type):
+        edge, tint = BOND_COLOURS.get(bond_type, NEUTRAL_BAND)
+        table = Table([[self.p(esc(heading), "band")]], colWidths=[self.width])
+        table.setStyle(TableStyle([
+            ("BACKGROUND", (0, 0), (-1, -1), tint),
+            ("LINEBEFORE", (0, 0), (0, -1), 6, edge),
+            ("LINEABOVE", (0, 0), (-1, 0), 1.5, edge),
+            ("LEFTPADDING", (0, 0), (-1, -1), 10),
+            ("TOPPADDING", (0, 0), (-1, -1), 6),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 7),
+        ]))
+        return table
+
+    def _bond(self, section):
+        intro = [Spacer(1, 14), self._band(section.heading, section.bond_type), Spacer(1, 6)]
+        bond_line = f"<b>Bond:</b> {esc(section.title)}"
+        if section.label:
+            bond_line += f" {DASH} label: {esc(section.label)}"
+        intro.append(self.p(bond_line))
+
+        if not section.screened:
+            return [KeepTogether(intro + [self.p(NOT_SCREENED, "muted")])]
+        score = section.score
+        if score is None:
+            return [KeepTogether(intro + [self.p("No stored score for this bond.", "muted")])]
+
+        if score.scored:
+            total = (f"<b>Total: {score.raw} of {score.maximum}</b> "
+                     f"({fmt_percent(score.percent)}% of the maximum for answered items)")
+        else:
+            total = f"<b>{esc(score.not_scored_reason) or 'Not scored.'}</b>"
+        answered = (f"Items answered: {score.answered} of {score.items}; "
+                    f"declined / not asked: {score.declined}")
+        if score.unanswered:
+            answered += f"; not answered: {score.unanswered}"
+        totals = [self.p(total), self.p(answered)]
+
+        stages = [
+            self.p(f"Stage profile ({score.stages_present} of {len(score.stages)} stages present)", "h3"),
+            self._stage_table(score.stages),
+        ]
+
+        signs = [self.p(f"Warning signs present: {len(score.signs_present)} of {score.signs_applicable}", "h3")]
+        signs += self.bullets(p.title for p in score.signs_present) or [self.p("None reported", "muted")]
+
+        indicators = [self.p(f"Bond-specific indicators present: {len(score.indicators_present)} "
+                             f"of {score.indicators_applicable}", "h3")]
+        indicators += (self.bullets(p.title for p in score.indicators_present)
+                       or [self.p("None reported", "muted")])
+
+        # a bond section fits on one page: keep it whole, so nothing of it stands on a page without
+        # its heading band (a longer one still splits, KeepTogether only moves what fits a page)
+        return [KeepTogether(intro + totals + stages + signs + indicators)]
+
+    def _stage_table(self, stages):
+        data = [[self.p("Stage", "cell_head"), self.p("Score", "cell_head"), self.p("Present", "cell_head")]]
+        for stage in stages:
+            value = DASH if stage.score is None else f"{stage.score} / {stage.maximum}"
+            data.append([
+                self.p(f"{stage.number}. {esc(stage.title)}", "cell"),
+                self.p(value, "cell"),
+                self.p("<b>Yes</b>" if stage.present else "No", "cell"),
+            ])
+        table = Table(data, colWidths=[self.width - 50 * mm, 28 * mm, 22 * mm], repeatRows=1, hAlign="LEFT")
+        table.setStyle(self._grid_style())
+        return table
+
+    def _grid_style(self):
+        return TableStyle([
+            ("GRID", (0, 0), (-1, -1), 0.5, GRID),
+            ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
+            ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, ZEBRA]),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 5),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 5),
+            ("TOPPADDING", (0, 0), (-1, -1), 3),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+        ])
+
+    def _protective(self):
+        pf = self.report.protective
+        story = [
+            self.p("Protective factors", "h2"),
+            self.p(f"<b>{pf.count} of {pf.items} present</b> (answered {pf.answered}, declined {pf.declined})"),
+        ]
+        story += self.bullets(p.title for p in pf.present)
+        return [Spacer(1, 6), KeepTogether(story)]
+
+    def _notes(self):
+        notes = (self.report.notes or "").strip()
+        body = self.p(esc_multiline(notes)) if notes else self.p("None recorded.", "muted")
+        return [self.p("Clinician notes", "h2"), body]
+
+    def _appendix(self):
+        story = [PageBreak(), self.p("Appendix: item-level answers", "h1")]
+        for section in self.report.appendix:
+            # not keepWithNext: a table longer than a page would push the title to a page of its own
+            story += [CondPageBreak(45 * mm), self.p(esc(section.title), "h2_split")]
+            if not section.rows:
+                story.append(self.p("No items.", "muted"))
+                continue
+            data = [[self.p("Question", "cell_head"), self.p("Answer", "cell_head")]]
+            for row in section.rows:
+                question = esc(row.text)
+                if row.tags:
+                    question += f'<br/><font size="8" color="#6b6f75">{esc(row.tags)}</font>'
+                data.append([self.p(question, "cell"), self.p(esc(row.answer), "cell")])
+            table = Table(data, colWidths=[self.width - 40 * mm, 40 * mm], repeatRows=1, hAlign="LEFT")
+            table.setStyle(self._grid_style())
+            story.append(table)
+        return story

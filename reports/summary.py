@@ -1,0 +1,49 @@
+"""The plain-text intake-note summary a clinician pastes into the clinic's record system."""
+
+
+def _list(items):
+    return ", ".join(items) if items else "none reported"
+
+
+def bond_paragraph(section, period):
+    name = section.title + (f" ({section.label})" if section.label else "")
+    if not section.screened:
+        return f"{name}: not screened in this administration."
+    s = section.score
+    if s.scored:
+        total = f"total {s.raw} of {s.maximum} ({s.percent:g}% of the maximum for answered items)"
+    else:
+        total = s.not_scored_reason[0].lower() + s.not_scored_reason[1:].rstrip(".")
+    stages = [f"{st.number} {st.title.lower()}" for st in s.stages if st.present]
+    return (
+        f"{name}, over {period}: {total}; "
+        f"{s.answered} of {s.items} items answered, {s.declined} declined or not asked. "
+        f"Stages present: {len(stages)} of {len(s.stages)} ({_list(stages)}). "
+        f"Warning signs present: {len(s.signs_present)} of {s.signs_applicable} "
+        f"({_list([p.title.lower() for p in s.signs_present])}). "
+        f"Bond-specific indicators present: {len(s.indicators_present)} of {s.indicators_applicable} "
+        f"({_list([p.title.lower() for p in s.indicators_present])})."
+    )
+
+
+def intake_note_summary(report):
+    paragraphs = [
+        f"{report.kind} screening for trauma bonding, {report.date}, client {report.client_code}, "
+        f"by {report.clinician}; instrument {report.instrument_key}."
+    ]
+    if report.flags:
+        flags = "; ".join(flag.title for flag in report.flags)
+        paragraphs.append(f"URGENT safety flags raised: {flags}. Crisis resources were shown with the results.")
+    else:
+        paragraphs.append("No safety flags were raised.")
+    if report.safety_declined:
+        paragraphs.append("Safety questions declined or not asked: " + "; ".join(report.safety_declined) + ".")
+    paragraphs += [bond_paragraph(section, report.period) for section in report.bonds]
+    p = report.protective
+    paragraphs.append(
+        f"Protective factors present: {p.count} of {p.items} ({_list([x.title.lower() for x in p.present])})."
+    )
+    if report.notes.strip():
+        paragraphs.append("Clinician notes: " + report.notes.strip())
+    paragraphs.append(report.disclaimer)
+    return "\n\n".join(paragraphs)

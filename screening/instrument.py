@@ -1,0 +1,231 @@
+"""The checklist instrument: a published, versioned definition kept as JSON beside this file.
+
+A published file never changes (tests pin its hash); a new wording or item is a new key (tbsc-2).
+The loaded instrument is plain frozen data, so scoring, forms and reports can share it.
+"""
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+INSTRUMENT_DIR = Path(__file__).resolve().parent / "instruments"
+CURRENT_KEY = "tbsc-1"
+
+BOND_ABUSER = "abuser"
+BOND_V2V = "v2v"
+BOND_TYPES = (BOND_ABUSER, BOND_V2V)
+
+
+@dataclass(frozen=True)
+class ScaleOption:
+    value: int
+    label: str
+
+
+@dataclass(frozen=True)
+class BondType:
+    key: str
+    title: str
+    question: str
+    label_hint: str
+
+
+@dataclass(frozen=True)
+class Stage:
+    number: int
+    key: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Sign:
+    key: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Indicator:
+    key: str
+    title: str
+    bond_type: str
+
+
+@dataclass(frozen=True)
+class BondItem:
+    key: str
+    text: str
+    stage: int | None
+    sign: str | None
+    indicators: tuple[str, ...]
+    bond_types: tuple[str, ...]
+    source: str
+
+
+@dataclass(frozen=True)
+class SafetyItem:
+    key: str
+    text: str
+    flag: str
+    guidance: str
+    source: str
+
+
+@dataclass(frozen=True)
+class ProtectiveItem:
+    key: str
+    text: str
+    title: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Instrument:
+    key: str
+    title: str
+    published: str
+    source: str
+    disclaimer: str
+    period: str
+    endorsed_at: int
+    min_answered_fraction: float
+    bond_types: tuple[BondType, ...]
+    frequency: tuple[ScaleOption, ...]
+    yes_no: tuple[ScaleOption, ...]
+    stages: tuple[Stage, ...]
+    signs: tuple[Sign, ...]
+    indicators: tuple[Indicator, ...]
+    bond_items: tuple[BondItem, ...]
+    safety_items: tuple[SafetyItem, ...]
+    protective_items: tuple[ProtectiveItem, ...]
+
+    def bond_type(self, key):
+        return next(b for b in self.bond_types if b.key == key)
+
+    def items_for_bond(self, bond_type):
+        return tuple(item for item in self.bond_items if bond_type in item.bond_types)
+
+    def signs_for_bond(self, bond_type):
+        carried = {item.sign for item in self.items_for_bond(bond_type) if item.sign}
+        return tuple(sign for sign in self.signs if sign.key in carried)
+
+    def indicators_for_bond(self, bond_type):
+        return tuple(ind for ind in self.indicators if ind.bond_type == bond_type)
+
+    def stage(self, number):
+        return next(s for s in self.stages if s.number == number)
+
+    def sign(self, key):
+        return next(s for s in self.signs if s.key == key)
+
+    def indicator(self, key):
+        return next(i for i in self.indicators if i.key == key)
+
+    @property
+    def max_frequency(self):
+        return max(option.value for option in self.frequency)
+
+    def item_keys(self, section):
+        """All valid item keys of a section: 'abuser', 'v2v', 'safety' or 'protective'."""
+        if section in BOND_TYPES:
+            return {item.key for item in self.items_for_bond(section)}
+        if section == "safety":
+            return {item.key for item in self.safety_items}
+        if section == "protective":
+            return {item.key for item in self.protective_items}
+        raise KeyError(section)
+
+    def item_text(self, key):
+        for group in (self.bond_items, self.safety_items, self.protective_items):
+            for item in group:
+                if item.key == key:
+                    return item.text
+        raise KeyError(key)
+
+
+def instrument_path(key):
+    return INSTRUMENT_DIR / f"{key}.json"
+
+
+def available_keys():
+    return sorted(path.stem for path in INSTRUMENT_DIR.glob("*.json"))
+
+
+@cache
+def load_instrument(key=CURRENT_KEY):
+    path = instrument_path(key)
+    if not path.is_file():
+        raise LookupError(f"No instrument {key!r} in {INSTRUMENT_DIR}")
+    return parse_instrument(json.loads(path.read_text(encoding="utf-8")))
+
+
+def parse_instrument(data):
+    options = lambda rows: tuple(ScaleOption(r["value"], r["label"]) for r in rows)  # noqa: E731
+    instrument = Instrument(
+        key=data["key"],
+        title=data["title"],
+        published=data["published"],
+        source=data["source"],
+        disclaimer=data["disclaimer"],
+        period=data["period"],
+        endorsed_at=data["scoring"]["endorsed_at"],
+        min_answered_fraction=data["scoring"]["min_answered_fraction"],
+        bond_types=tuple(BondType(**b) for b in data["bond_types"]),
+        frequency=options(data["scales"]["frequency"]),
+        yes_no=options(data["scales"]["yes_no"]),
+        stages=tuple(Stage(**s) for s in data["stages"]),
+        signs=tuple(Sign(**s) for s in data["warning_signs"]),
+        indicators=tuple(Indicator(**i) for i in data["indicators"]),
+        bond_items=tuple(
+            BondItem(
+                key=i["key"], text=i["text"], stage=i.get("stage"), sign=i.get("sign"),
+                indicators=tuple(i.get("indicators") or ()), bond_types=tuple(i["bond_types"]),
+                source=i["source"],
+            )
+            for i in data["bond_items"]
+        ),
+        safety_items=tuple(SafetyItem(**i) for i in data["safety_items"]),
+        protective_items=tuple(ProtectiveItem(**i) for i in data["protective_items"]),
+    )
+    validate(instrument)
+    return instrument
+
+
+def validate(instrument):
+    """Refuse an instrument whose cross-references do not hold; a broken file must not load."""
+    problems = []
+    keys = [i.key for i in instrument.bond_items + instrument.safety_items + instrument.protective_items]
+    if len(keys) != len(set(keys)):
+        problems.append("item keys are not unique")
+    if {b.key for b in instrument.bond_types} != set(BOND_TYPES):
+        problems.append(f"bond types must be exactly {BOND_TYPES}")
+    stage_numbers = {s.number for s in instrument.stages}
+    sign_keys = {s.key for s in instrument.signs}
+    indicators = {i.key: i for i in instrument.indicators}
+    for item in instrument.bond_items:
+        if item.stage is not None and item.stage not in stage_numbers:
+            problems.append(f"{item.key}: unknown stage {item.stage}")
+        if item.sign is not None and item.sign not in sign_keys:
+            problems.append(f"{item.key}: unknown sign {item.sign}")
+        for ind in item.indicators:
+            if ind not in indicators:
+                problems.append(f"{item.key}: unknown indicator {ind}")
+            elif indicators[ind].bond_type not in item.bond_types:
+                problems.append(f"{item.key}: indicator {ind} is for another bond type")
+        if not set(item.bond_types) <= set(BOND_TYPES) or not item.bond_types:
+            problems.append(f"{item.key}: bad bond types {item.bond_types}")
+        if item.stage is None and item.sign is None and not item.indicators:
+            problems.append(f"{item.key}: carries no stage, sign or indicator")
+    for bond in BOND_TYPES:
+        covered = {i.stage for i in instrument.items_for_bond(bond)}
+        if not stage_numbers <= covered:
+            problems.append(f"{bond}: stages {sorted(stage_numbers - covered)} have no item")
+        carried = {ind for i in instrument.items_for_bond(bond) for ind in i.indicators}
+        missing = {i.key for i in instrument.indicators_for_bond(bond)} - carried
+        if missing:
+            problems.append(f"{bond}: indicators {sorted(missing)} have no item")
+    signs_used = [i.sign for i in instrument.bond_items if i.sign]
+    if sorted(signs_used) != sorted(sign_keys):
+        problems.append("each warning sign must be carried by exactly one item")
+    if problems:
+        raise ValueError(f"Instrument {instrument.key} is invalid: " + "; ".join(problems))

@@ -1,0 +1,101 @@
+"""A demo clinic with logins, clients and screenings over several months. Safe to run again."""
+
+import random
+from datetime import timedelta
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from clinicians.models import Clinic, User
+from screening import services
+from screening.instrument import load_instrument
+from screening.models import Client, Screening
+from screening.scoring import DECLINED, PROTECTIVE, SAFETY
+
+DEMO_CLINIC = "Demo Clinic"
+DEMO_PASSWORD = "demo-password-2026"
+DEMO_USERS = [
+    ("admin@demo.clinic", "Alex Admin", User.Role.ADMIN),
+    ("clinician@demo.clinic", "Casey Clinician", User.Role.CLINICIAN),
+]
+
+# (client code, [(days ago, bonds in scope, intensity 0..3, safety "yes" item indexes)], draft?)
+DEMO_CLIENTS = [
+    ("C-1001", [(200, ["abuser", "v2v"], 2.2, [1, 4]), (110, ["abuser", "v2v"], 1.6, [4]), (20, ["abuser", "v2v"], 1.0, [])], False),
+    ("C-1002", [(75, ["abuser"], 1.8, [])], False),
+    ("C-1003", [(130, ["v2v"], 2.0, [0]), (35, ["v2v"], 1.4, [])], False),
+    ("C-1004", [], False),
+    ("C-1005", [], True),
+]
+
+
+def demo_answers(instrument, bonds, intensity, safety_yes, rng):
+    answers = {}
+    for bond in bonds:
+        for item in instrument.items_for_bond(bond):
+            if rng.random() < 0.04:
+                answers[(bond, item.key)] = DECLINED
+            else:
+                answers[(bond, item.key)] = max(0, min(3, round(rng.gauss(intensity, 0.9))))
+    for index, item in enumerate(instrument.safety_items):
+        answers[(SAFETY, item.key)] = 1 if index in safety_yes else 0
+    for item in instrument.protective_items:
+        answers[(PROTECTIVE, item.key)] = 1 if rng.random() < 0.3 + 0.15 * (3 - intensity) else 0
+    return answers
+
+
+def save_all(screening, answers):
+    sections = {}
+    for (section, key), value in answers.items():
+        sections.setdefault(section, {})[key] = value
+    for section, values in sections.items():
+        services.save_answers(screening, section, values)
+
+
+class Command(BaseCommand):
+    help = "Create (or leave as it is) a demo clinic with two logins, clients and screenings."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        rng = random.Random(2026)
+        instrument = load_instrument()
+        clinic, _ = Clinic.objects.get_or_create(name=DEMO_CLINIC)
+        users = {}
+        for email, name, role in DEMO_USERS:
+            user = User.objects.filter(email=email).first()
+            if user is None:
+                user = User.objects.create_user(email, DEMO_PASSWORD, full_name=name, clinic=clinic, role=role)
+            users[role] = user
+        clinician = users[User.Role.CLINICIAN]
+        now = timezone.now()
+        for code, history, with_draft in DEMO_CLIENTS:
+            client, created = Client.objects.get_or_create(
+                clinic=clinic, code=code, defaults={"created_by": clinician}
+            )
+            if not created:
+                continue
+            for days_ago, bonds, intensity, safety_yes in history:
+                screening, _ = services.start_screening(client, clinician)
+                screening.abuser_in_scope = "abuser" in bonds
+                screening.v2v_in_scope = "v2v" in bonds
+                screening.abuser_label = "ex-partner" if "abuser" in bonds else ""
+                screening.v2v_label = "friend from group" if "v2v" in bonds else ""
+                screening.notes = "Demo data: not a real client."
+                screening.save()
+                save_all(screening, demo_answers(instrument, bonds, intensity, safety_yes, rng))
+                services.complete_screening(screening.id, Screening.objects.all())
+                when = now - timedelta(days=days_ago)
+                Screening.objects.filter(pk=screening.pk).update(
+                    started_at=when - timedelta(minutes=25), completed_at=when
+                )
+            if with_draft:
+                screening, _ = services.start_screening(client, clinician)
+                screening.abuser_in_scope = True
+                screening.save()
+                answers = demo_answers(instrument, ["abuser"], 1.5, [], rng)
+                partial = dict(list(answers.items())[:8])
+                save_all(screening, partial)
+        self.stdout.write(self.style.SUCCESS(f"Demo clinic ready: {clinic.name}"))
+        for email, name, role in DEMO_USERS:
+            self.stdout.write(f"  {role.label:<13} {email}  password: {DEMO_PASSWORD}")

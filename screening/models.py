@@ -1,0 +1,161 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from screening.instrument import BOND_ABUSER, BOND_V2V, CURRENT_KEY, load_instrument
+from screening.scoring import DECLINED, scores_from_dict
+
+
+class Client(models.Model):
+    """A person being screened, known to this system only by the clinic's own code."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    clinic = models.ForeignKey("clinicians.Clinic", on_delete=models.PROTECT, related_name="clients")
+    code = models.CharField(
+        "client code", max_length=40,
+        help_text="The clinic's own reference for this client. Do not use names or other identifying details.",
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(Lower("code"), "clinic", name="client_code_unique_in_clinic"),
+            models.CheckConstraint(condition=~Q(code=""), name="client_code_not_blank"),
+        ]
+
+    def __str__(self):
+        return self.code
+
+
+class ScreeningQuerySet(models.QuerySet):
+    def drafts(self):
+        return self.filter(status=Screening.Status.DRAFT)
+
+    def completed(self):
+        return self.filter(status=Screening.Status.COMPLETE)
+
+
+class Screening(models.Model):
+    class Kind(models.TextChoices):
+        INTAKE = "intake", "Intake"
+        RESCREEN = "rescreen", "Re-screen"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        COMPLETE = "complete", "Completed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="screenings")
+    clinician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="screenings")
+    instrument_key = models.CharField(max_length=20, default=CURRENT_KEY)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    abuser_in_scope = models.BooleanField("bond with a person who harmed the client", default=False)
+    abuser_label = models.CharField(max_length=60, blank=True)
+    v2v_in_scope = models.BooleanField("unhealthy bond with another survivor", default=False)
+    v2v_label = models.CharField(max_length=60, blank=True)
+    notes = models.TextField("clinician notes", blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    # Written once at completion so lists, trends and reports never recompute them.
+    scores = models.JSONField(null=True, blank=True, editable=False)
+
+    objects = ScreeningQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["client", "-started_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="draft", completed_at__isnull=True, scores__isnull=True)
+                | Q(status="complete", completed_at__isnull=False, scores__isnull=False),
+                name="screening_completion_consistent",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(abuser_in_scope=True) | Q(v2v_in_scope=True),
+                name="screening_complete_has_a_bond",
+            ),
+            models.CheckConstraint(condition=Q(kind__in=["intake", "rescreen"]), name="screening_kind_valid"),
+            # One unfinished screening per client: a second "start" resumes the first.
+            models.UniqueConstraint(fields=["client"], condition=Q(status="draft"), name="one_draft_per_client"),
+            models.CheckConstraint(condition=Q(status__in=["draft", "complete"]), name="screening_status_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} of {self.client.code} ({self.started_at:%Y-%m-%d})"
+
+    @property
+    def instrument(self):
+        return load_instrument(self.instrument_key)
+
+    @property
+    def is_draft(self):
+        return self.status == self.Status.DRAFT
+
+    @property
+    def bonds_in_scope(self):
+        return [bond for bond, on in ((BOND_ABUSER, self.abuser_in_scope), (BOND_V2V, self.v2v_in_scope)) if on]
+
+    def bond_label(self, bond_type):
+        return {BOND_ABUSER: self.abuser_label, BOND_V2V: self.v2v_label}[bond_type]
+
+    def answer_map(self):
+        """The answers as plain data for scoring: {(section, item_key): value or DECLINED}."""
+        return {
+            (a.section, a.item_key): DECLINED if a.declined else a.value
+            for a in self.answers.all()
+        }
+
+    def stored_scores(self):
+        return scores_from_dict(self.scores) if self.scores else None
+
+
+class Answer(models.Model):
+    """One item's answer in one section (a bond type, 'safety' or 'protective') of a screening."""
+
+    class Section(models.TextChoices):
+        ABUSER = BOND_ABUSER, "Abuser bond"
+        V2V = BOND_V2V, "Victim-to-victim bond"
+        SAFETY = "safety", "Safety"
+        PROTECTIVE = "protective", "Protective factors"
+
+    screening = models.ForeignKey(Screening, on_delete=models.CASCADE, related_name="answers")
+    section = models.CharField(max_length=12, choices=Section.choices)
+    item_key = models.CharField(max_length=60)
+    value = models.SmallIntegerField(null=True, blank=True)
+    declined = models.BooleanField(default=False)
+    answered_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["screening", "section", "item_key"], name="answer_once_per_item"),
+            # Either a value on a scale or "declined / not asked", never both, never neither.
+            models.CheckConstraint(
+                condition=Q(declined=True, value__isnull=True) | Q(declined=False, value__isnull=False),
+                name="answer_value_or_declined",
+            ),
+            models.CheckConstraint(
+                condition=Q(value__isnull=True) | Q(value__gte=0, value__lte=3), name="answer_value_on_scale",
+            ),
+            models.CheckConstraint(
+                condition=Q(section__in=["safety", "protective"], value__isnull=True)
+                | Q(section__in=["safety", "protective"], value__lte=1)
+                | Q(section__in=[BOND_ABUSER, BOND_V2V]),
+                name="answer_yes_no_sections_are_0_or_1",
+            ),
+            models.CheckConstraint(
+                condition=Q(section__in=[BOND_ABUSER, BOND_V2V, "safety", "protective"]),
+                name="answer_section_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.section}/{self.item_key}"

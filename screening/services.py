@@ -1,0 +1,79 @@
+"""State changes of a screening. Views call these; they hold the rules about drafts and locking."""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from screening.models import Answer, Screening
+from screening.scoring import DECLINED, score_screening, unanswered_items
+
+
+class ScreeningLocked(Exception):
+    """The screening is completed; its answers can no longer change."""
+
+
+def start_screening(client, clinician):
+    """The client's open draft, or a new one. Starting twice (double click, two tabs) resumes."""
+    existing = client.screenings.drafts().first()
+    if existing:
+        return existing, False
+    kind = Screening.Kind.RESCREEN if client.screenings.completed().exists() else Screening.Kind.INTAKE
+    try:
+        with transaction.atomic():
+            return Screening.objects.create(client=client, clinician=clinician, kind=kind), True
+    except IntegrityError:
+        # Another request created the draft between our check and insert (one_draft_per_client).
+        return client.screenings.drafts().get(), False
+
+
+def save_answers(screening, section, values):
+    """Store the given answers of one section; None means "not given in this request", not a clear.
+
+    values maps item_key to an int on the scale or DECLINED. Returns the number of rows written.
+    """
+    if not screening.is_draft:
+        raise ScreeningLocked()
+    given = {key: value for key, value in values.items() if value is not None}
+    if not given:
+        return 0
+    existing = {a.item_key: a for a in screening.answers.filter(section=section, item_key__in=given)}
+    now = timezone.now()
+    to_create, to_update = [], []
+    for key, value in given.items():
+        declined = value == DECLINED
+        number = None if declined else value
+        answer = existing.get(key)
+        if answer is None:
+            to_create.append(Answer(screening=screening, section=section, item_key=key,
+                                    value=number, declined=declined, answered_at=now))
+        elif (answer.value, answer.declined) != (number, declined):
+            answer.value, answer.declined, answer.answered_at = number, declined, now
+            to_update.append(answer)
+    with transaction.atomic():
+        Answer.objects.bulk_create(to_create)
+        Answer.objects.bulk_update(to_update, ["value", "declined", "answered_at"])
+        Screening.objects.filter(pk=screening.pk).update(updated_at=now)
+    return len(to_create) + len(to_update)
+
+
+def complete_screening(screening_id, user_scoped_queryset):
+    """Lock a draft and store its scores. Returns (screening, problems).
+
+    problems lists (section, item_key) still unanswered; nothing changes while there are any.
+    Completing a screening that is already complete is a no-op (a double submit).
+    """
+    with transaction.atomic():
+        screening = user_scoped_queryset.select_for_update(of=("self",)).get(pk=screening_id)
+        if not screening.is_draft:
+            return screening, []
+        if not screening.bonds_in_scope:
+            return screening, [("bonds", None)]
+        answers = screening.answer_map()
+        problems = unanswered_items(screening.instrument, screening.bonds_in_scope, answers)
+        if problems:
+            return screening, problems
+        scores = score_screening(screening.instrument, screening.bonds_in_scope, answers)
+        screening.scores = scores.to_dict()
+        screening.status = Screening.Status.COMPLETE
+        screening.completed_at = timezone.now()
+        screening.save(update_fields=["scores", "status", "completed_at", "updated_at"])
+        return screening, []

@@ -1,0 +1,249 @@
+from django.contrib import messages
+from django.db.models import Count, Max, Q
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from clinicians.decorators import clinic_member_required
+from clinicians.scoping import clients_for, get_client_for_user, get_screening_for_user, screenings_for
+from screening import services
+from screening.forms import BondsForm, ClientForm, ItemsForm, NotesForm, item_field_name
+from screening.instrument import BOND_TYPES
+from screening.scoring import PROTECTIVE, SAFETY, unanswered_items
+from screening.steps import BONDS, REVIEW, all_step_slugs, neighbours, steps_for
+
+
+def bad_request(request, message):
+    return render(request, "400.html", {"message": message}, status=400)
+
+
+@require_GET
+@clinic_member_required
+def home(request):
+    drafts = (
+        screenings_for(request.user).drafts().filter(clinician=request.user)
+        .select_related("client").order_by("-updated_at")
+    )
+    recent = screenings_for(request.user).completed().select_related("client", "clinician").order_by("-completed_at")[:10]
+    return render(request, "screening/home.html", {"drafts": drafts, "recent": recent})
+
+
+@require_GET
+@clinic_member_required
+def client_list(request):
+    query = request.GET.get("q", "").strip()[:40]
+    clients = clients_for(request.user).annotate(
+        completed=Count("screenings", filter=Q(screenings__status="complete")),
+        last_screened=Max("screenings__completed_at"),
+        drafts=Count("screenings", filter=Q(screenings__status="draft")),
+    )
+    if query:
+        clients = clients.filter(code__icontains=query)
+    return render(request, "screening/client_list.html", {"clients": clients, "query": query})
+
+
+@require_http_methods(["GET", "POST"])
+@clinic_member_required
+def client_create(request):
+    form = ClientForm(request.POST or None, clinic=request.user.clinic)
+    if request.method == "POST" and form.is_valid():
+        form.instance.created_by = request.user
+        client = form.save()
+        messages.success(request, f"Client {client.code} added.")
+        return redirect("client_detail", client_id=client.id)
+    return render(request, "screening/client_form.html", {"form": form})
+
+
+@require_GET
+@clinic_member_required
+def client_detail(request, client_id):
+    client = get_client_for_user(request.user, client_id)
+    screenings = client.screenings.select_related("clinician").order_by("-started_at")
+    return render(request, "screening/client_detail.html", {
+        "client": client,
+        "screenings": screenings,
+        "draft": next((s for s in screenings if s.is_draft), None),
+    })
+
+
+@require_POST
+@clinic_member_required
+def screening_start(request, client_id):
+    client = get_client_for_user(request.user, client_id)
+    screening, created = services.start_screening(client, request.user)
+    if not created:
+        messages.info(request, "This client already has a screening in progress; it has been resumed.")
+    return redirect("screening_step", screening_id=screening.id, step=BONDS)
+
+
+def _locked_redirect(request, screening):
+    messages.info(request, "This screening is completed and locked; its answers can no longer change.")
+    return redirect("results", screening_id=screening.id)
+
+
+@require_http_methods(["GET", "POST"])
+@clinic_member_required
+def screening_step(request, screening_id, step):
+    screening = get_screening_for_user(request.user, screening_id)
+    if step not in all_step_slugs():
+        raise Http404("There is no such step in a screening.")
+    if not screening.is_draft:
+        return _locked_redirect(request, screening)
+    instrument = screening.instrument
+    steps = steps_for(instrument, screening.bonds_in_scope)
+    if step != BONDS and not screening.bonds_in_scope:
+        messages.warning(request, "First choose which bond or bonds this screening covers.")
+        return redirect("screening_step", screening_id=screening.id, step=BONDS)
+    if step in BOND_TYPES and step not in screening.bonds_in_scope:
+        messages.warning(request, "That bond is not in scope for this screening. Add it here first if it should be screened.")
+        return redirect("screening_step", screening_id=screening.id, step=BONDS)
+
+    if request.method == "POST" and request.POST.get("instrument") != screening.instrument_key:
+        return bad_request(request, (
+            f"This form was made for another version of the checklist than this screening uses "
+            f"({screening.instrument_key}). Nothing was saved from it; reload the page and answer again."
+        ))
+
+    if step == BONDS:
+        return _bonds_step(request, screening, steps)
+    if step == REVIEW:
+        return _review_step(request, screening, steps)
+    return _items_step(request, screening, steps, step)
+
+
+def _step_context(screening, steps, step, **extra):
+    previous, following = neighbours(steps, step)
+    return {"screening": screening, "client": screening.client, "steps": steps, "step": step,
+            "previous": previous, "next": following, "instrument": screening.instrument, **extra}
+
+
+def _after_save(request, screening, steps, step):
+    previous, following = neighbours(steps, step)
+    target = previous if "back" in request.POST else following
+    if "stay" in request.POST or target is None:
+        messages.success(request, "Draft saved.")
+        target_slug = step
+    else:
+        target_slug = target.slug
+    return redirect("screening_step", screening_id=screening.id, step=target_slug)
+
+
+def _bonds_step(request, screening, steps):
+    form = BondsForm(request.POST or None, instance=screening, instrument=screening.instrument)
+    if request.method == "POST":
+        if form.is_valid():
+            form.save()
+            steps = steps_for(screening.instrument, screening.bonds_in_scope)
+            return _after_save(request, screening, steps, BONDS)
+    return render(request, "screening/step_bonds.html", _step_context(screening, steps, BONDS, form=form))
+
+
+def _items_for(instrument, step):
+    if step in BOND_TYPES:
+        return instrument.items_for_bond(step), instrument.frequency
+    if step == SAFETY:
+        return instrument.safety_items, instrument.yes_no
+    return instrument.protective_items, instrument.yes_no
+
+
+def _items_step(request, screening, steps, step):
+    instrument = screening.instrument
+    items, options = _items_for(instrument, step)
+    if request.method == "POST":
+        known = {item_field_name(item.key) for item in items}
+        foreign = sorted(k for k in request.POST if k.startswith("item-") and k not in known)
+        if foreign:
+            return bad_request(request, (
+                f"This form contains {len(foreign)} question(s) that are not part of this step of "
+                f"checklist {screening.instrument_key}. Nothing was saved from it; reload the page and answer again."
+            ))
+        form = ItemsForm(request.POST, items=items, options=options)
+        valid = form.is_valid()
+        saved = services.save_answers(screening, step, form.answers())
+        if request.headers.get("X-Autosave"):
+            return JsonResponse(
+                {"saved": saved, "at": timezone.localtime().strftime("%H:%M:%S"),
+                 "errors": {name: [str(e) for e in errs] for name, errs in form.errors.items()}},
+                status=200 if valid else 400,
+            )
+        if valid:
+            return _after_save(request, screening, steps, step)
+        messages.error(request, "Some answers were not saved: see the questions marked below. The rest were saved.")
+    else:
+        current = {key: value for (section, key), value in screening.answer_map().items() if section == step}
+        form = ItemsForm(initial={item_field_name(k): str(v) for k, v in current.items()}, items=items, options=options)
+    intro = {
+        SAFETY: "Asked once, whatever bonds are in scope. Every “Yes” raises an urgent flag with crisis resources.",
+        PROTECTIVE: "Asked once. Strengths and supports the client has now.",
+    }.get(step, f"Asked about this bond over {instrument.period}.")
+    return render(request, "screening/step_items.html", _step_context(
+        screening, steps, step, form=form, intro=intro, bond_label=screening.bond_label(step) if step in BOND_TYPES else "",
+    ))
+
+
+def _review_step(request, screening, steps, problems=None):
+    form = NotesForm(request.POST or None, instance=screening)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        return _after_save(request, screening, steps, REVIEW)
+    return render(request, "screening/review.html", _review_context(screening, steps, form, problems))
+
+
+def _review_context(screening, steps, form, problems, confirm_error=""):
+    instrument = screening.instrument
+    answers = screening.answer_map()
+    if problems is None:
+        problems = unanswered_items(instrument, screening.bonds_in_scope, answers)
+    titles = {s.slug: s.title for s in steps}
+    missing = [
+        {"step": section, "step_title": titles.get(section, section), "key": key,
+         "text": instrument.item_text(key) if key else "", "anchor": item_field_name(key) if key else ""}
+        for section, key in problems
+    ]
+    progress = []
+    for step in steps:
+        if step.is_item_step:
+            total = len(instrument.item_keys(step.slug))
+            done = sum(1 for (section, _key) in answers if section == step.slug)
+            progress.append({"step": step, "done": done, "total": total})
+    return _step_context(screening, steps, REVIEW, form=form, missing=missing, progress=progress,
+                         confirm_error=confirm_error)
+
+
+@require_POST
+@clinic_member_required
+def screening_complete(request, screening_id):
+    screening = get_screening_for_user(request.user, screening_id)
+    if not screening.is_draft:
+        messages.info(request, "This screening was already completed.")
+        return redirect("results", screening_id=screening.id)
+    notes = NotesForm(request.POST, instance=screening)
+    if notes.is_valid():
+        notes.save()  # typed notes are kept whether or not completion succeeds
+    steps = steps_for(screening.instrument, screening.bonds_in_scope)
+    if request.POST.get("confirm") != "1":
+        context = _review_context(screening, steps, notes, None,
+                                  confirm_error="Tick this box to confirm that the screening should be locked.")
+        return render(request, "screening/review.html", context, status=400)
+    screening, problems = services.complete_screening(screening.id, screenings_for(request.user))
+    if problems:
+        messages.error(request, f"{len(problems)} question(s) still need an answer, or “Declined / not asked”, before the screening can be completed.")
+        context = _review_context(screening, steps, notes, problems)
+        return render(request, "screening/review.html", context, status=400)
+    messages.success(request, "Screening completed and locked.")
+    return redirect("results", screening_id=screening.id)
+
+
+@require_http_methods(["GET", "POST"])
+@clinic_member_required
+def screening_discard(request, screening_id):
+    screening = get_screening_for_user(request.user, screening_id)
+    if not screening.is_draft:
+        return _locked_redirect(request, screening)
+    if request.method == "POST":
+        client = screening.client
+        screening.delete()
+        messages.success(request, "The unfinished screening was discarded.")
+        return redirect("client_detail", client_id=client.id)
+    return render(request, "screening/discard_confirm.html", {"screening": screening, "client": screening.client})

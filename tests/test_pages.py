@@ -1,0 +1,117 @@
+"""Every page renders for its users, and the busy ones keep a fixed number of queries."""
+
+import pytest
+from django.urls import reverse
+
+from clinicians.models import DEFAULT_CRISIS_RESOURCES
+from screening.models import Client
+
+
+@pytest.fixture
+def draft(client_record, clinician, make_screening):
+    return make_screening(client_record, clinician, complete=False)
+
+
+def test_login_page(client):
+    response = client.get(reverse("login"))
+    assert response.status_code == 200 and b"Log in" in response.content
+
+
+def test_wrong_password_is_a_clear_error(client, clinician):
+    response = client.post(reverse("login"), {"username": clinician.email, "password": "wrong"})
+    assert response.status_code == 200 and b"correct email address and password" in response.content
+
+
+def test_home_lists_own_drafts(logged_in, draft):
+    body = logged_in.get(reverse("home")).content.decode()
+    assert "C-0001" in body and reverse("screening_step", args=[draft.id, "bonds"]) in body
+
+
+@pytest.mark.parametrize("step", ["bonds", "abuser", "v2v", "safety", "protective", "review"])
+def test_each_step_renders(logged_in, draft, step, instrument):
+    response = logged_in.get(reverse("screening_step", args=[draft.id, step]))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'name="instrument" value="tbsc-1"' in body
+    if step in ("abuser", "v2v"):
+        assert body.count("<fieldset") == len(instrument.items_for_bond(step))
+        assert body.count("Declined / not asked") == len(instrument.items_for_bond(step))
+
+
+def test_discard_asks_first_then_deletes(logged_in, draft):
+    url = reverse("screening_discard", args=[draft.id])
+    assert b"cannot be undone" in logged_in.get(url).content
+    assert draft.client.screenings.count() == 1
+    logged_in.post(url)
+    assert draft.client.screenings.count() == 0
+
+
+def test_completed_screening_cannot_be_discarded(logged_in, client_record, clinician, make_screening):
+    screening = make_screening(client_record, clinician)
+    response = logged_in.post(reverse("screening_discard", args=[screening.id]))
+    assert response.status_code == 302 and client_record.screenings.count() == 1
+
+
+def test_results_of_a_draft_redirect_to_the_form(logged_in, draft):
+    response = logged_in.get(reverse("results", args=[draft.id]))
+    assert response["Location"] == reverse("screening_step", args=[draft.id, "bonds"])
+    assert logged_in.get(reverse("intake_pdf", args=[draft.id])).status_code == 302
+
+
+def test_client_list_search(logged_in, client_record, clinician):
+    Client.objects.create(clinic=client_record.clinic, code="X-9", created_by=clinician)
+    body = logged_in.get(reverse("client_list"), {"q": "x-"}).content.decode()
+    assert "X-9" in body and "C-0001" not in body
+
+
+def test_clinic_settings_is_for_admins(client, clinician, clinic_admin):
+    client.force_login(clinician)
+    assert client.get(reverse("clinic_settings")).status_code == 403
+    client.force_login(clinic_admin)
+    assert DEFAULT_CRISIS_RESOURCES.splitlines()[2] in client.get(reverse("clinic_settings")).content.decode()
+    response = client.post(reverse("clinic_settings"), {"name": "Riverside", "crisis_resources": "Call 555-0100"})
+    assert response.status_code == 302
+    clinic_admin.clinic.refresh_from_db()
+    assert clinic_admin.clinic.crisis_resources == "Call 555-0100"
+
+
+def test_clinic_settings_needs_a_resource(client, clinic_admin):
+    client.force_login(clinic_admin)
+    response = client.post(reverse("clinic_settings"), {"name": "Riverside", "crisis_resources": "  "})
+    assert response.status_code == 200 and b"at least one crisis resource" in response.content
+
+
+def test_account_without_clinic_is_refused(client, db):
+    from clinicians.models import User
+
+    staff = User.objects.create_user("staff@site.test", "x-long-password", is_staff=True)
+    client.force_login(staff)
+    response = client.get(reverse("client_list"))
+    assert response.status_code == 403 and b"not attached to a clinic" in response.content
+
+
+def test_password_change_page(logged_in):
+    assert logged_in.get(reverse("password_change")).status_code == 200
+
+
+def test_pages_use_no_third_party_origin(logged_in, client_record, clinician, make_screening):
+    screening = make_screening(client_record, clinician, safety_yes=("safety-suicidal-thoughts",))
+    for url in (reverse("home"), reverse("client_list"), reverse("results", args=[screening.id])):
+        body = logged_in.get(url).content.decode()
+        assert "http://" not in body and "https://" not in body
+
+
+def test_query_counts_do_not_grow_with_records(logged_in, client_record, clinician, make_screening, django_assert_max_num_queries):
+    for i in range(5):
+        other = Client.objects.create(clinic=client_record.clinic, code=f"Q-{i}", created_by=clinician)
+        make_screening(other, clinician)
+    screening = make_screening(client_record, clinician)
+    # session + user, then the page's own queries; the same however many clients there are.
+    with django_assert_max_num_queries(5):
+        logged_in.get(reverse("client_list"))
+    with django_assert_max_num_queries(5):
+        logged_in.get(reverse("home"))
+    with django_assert_max_num_queries(6):
+        logged_in.get(reverse("results", args=[screening.id]))
+    with django_assert_max_num_queries(6):
+        logged_in.get(reverse("intake_pdf", args=[screening.id]))

@@ -1,0 +1,69 @@
+from reports.data import BOND_HEADINGS, DECLINED_LABEL, build_intake_report
+from reports.summary import intake_note_summary
+from screening import services
+from screening.models import Screening
+
+
+def test_report_of_one_bond_with_a_flag(client_record, clinician, make_screening, instrument):
+    screening = make_screening(client_record, clinician, bonds=("abuser",), value=2,
+                               safety_yes=("safety-physical-violence",), notes="Seen with interpreter.")
+    report = build_intake_report(screening)
+    assert report.client_code == "C-0001" and report.clinic_name == "Riverside Clinic"
+    assert report.clinician == "Casey Clinician" and report.kind == "Intake"
+    assert [f.title for f in report.flags] == ["Physical violence"]
+    assert "1-800-799-7233" in " ".join(report.crisis_resources)
+    assert [(b.heading, b.screened) for b in report.bonds] == [
+        (BOND_HEADINGS["abuser"], True), (BOND_HEADINGS["v2v"], False),
+    ]
+    abuser = report.bonds[0]
+    n = len(instrument.items_for_bond("abuser"))
+    assert abuser.label == "ex-partner"
+    assert (abuser.score.raw, abuser.score.maximum) == (2 * n, 3 * n)
+    assert report.bonds[1].score is None
+    titles = [section.title for section in report.appendix]
+    assert titles == ["Abuser-bond indicators: item answers", "Safety: item answers", "Protective factors: item answers"]
+    assert {row.answer for row in report.appendix[0].rows} == {"Often"}
+    assert all(row.tags for row in report.appendix[0].rows)
+
+
+def test_crisis_resources_are_the_clinics_own(client_record, clinician, make_screening):
+    clinic = client_record.clinic
+    clinic.crisis_resources = "Local crisis line: 555-0100\n\nWalk-in centre, Main St"
+    clinic.save()
+    report = build_intake_report(make_screening(client_record, clinician, safety_yes=("safety-suicidal-thoughts",)))
+    assert report.crisis_resources == ("Local crisis line: 555-0100", "Walk-in centre, Main St")
+
+
+def test_declined_answers_are_labelled(client_record, clinician, make_screening, instrument):
+    screening = make_screening(client_record, clinician, bonds=("v2v",), complete=False)
+    from tests.conftest import all_answers, fill
+
+    answers = all_answers(instrument, ["v2v"], value=0)
+    answers[("v2v", instrument.items_for_bond("v2v")[0].key)] = "declined"
+    answers[("safety", "safety-substance-use")] = "declined"
+    fill(screening, answers)
+    screening, problems = services.complete_screening(screening.id, Screening.objects.all())
+    assert problems == []
+    report = build_intake_report(screening)
+    assert report.appendix[0].rows[0].answer == DECLINED_LABEL
+    assert report.safety_declined == ("Alcohol or drug use to cope",)
+    assert report.bonds[1].score.declined == 1
+
+
+def test_summary_has_a_paragraph_per_bond(client_record, clinician, make_screening):
+    screening = make_screening(client_record, clinician, value=1, notes="Follow up next week.")
+    summary = intake_note_summary(build_intake_report(screening))
+    paragraphs = summary.split("\n\n")
+    abuser = next(p for p in paragraphs if p.startswith("Abuser bond (ex-partner)"))
+    v2v = next(p for p in paragraphs if p.startswith("Victim-to-victim bond (friend from group)"))
+    assert "33.3% of the maximum" in abuser and "33.3% of the maximum" in v2v
+    assert "No safety flags were raised." in paragraphs
+    assert "Clinician notes: Follow up next week." in paragraphs
+    assert paragraphs[-1].endswith("not a diagnosis.")
+
+
+def test_summary_says_when_a_bond_was_not_screened(client_record, clinician, make_screening):
+    screening = make_screening(client_record, clinician, bonds=("v2v",), safety_yes=("safety-unsafe-to-leave",))
+    summary = intake_note_summary(build_intake_report(screening))
+    assert "Abuser bond: not screened in this administration." in summary
+    assert "URGENT safety flags raised: Unsafe to leave or reduce contact." in summary
