@@ -343,9 +343,9 @@ class IntakeReportPDF:
         indicators += (self.bullets(p.title for p in score.indicators_present)
                        or [self.p("None reported", "muted")])
 
-        # a bond section fits on one page: keep it whole, so nothing of it stands on a page without
-        # its heading band (a longer one still splits, KeepTogether only moves what fits a page)
-        return [KeepTogether(intro + totals + stages + signs + indicators)]
+        # The band, totals and stage profile stay together; the lists may follow on the next page
+        # rather than push the whole section on, which left most of page 1 empty behind the flags.
+        return [KeepTogether(intro + totals + stages), KeepTogether(signs + indicators)]
 
     def _stage_table(self, stages):
         data = [[self.p("Stage", "cell_head"), self.p("Score", "cell_head"), self.p("Present", "cell_head")]]

@@ -25,30 +25,47 @@ def start_screening(client, clinician):
         return client.screenings.drafts().get(), False
 
 
+def update_draft(screening, fields):
+    """Write some of a draft's own fields (bonds in scope, labels, notes) and nothing else.
+
+    A conditional UPDATE rather than Model.save(): a stale copy saved whole after a completion
+    in another request would otherwise turn the completed screening back into a draft.
+    """
+    changed = Screening.objects.filter(pk=screening.pk, status=Screening.Status.DRAFT).update(
+        **fields, updated_at=timezone.now()
+    )
+    if not changed:
+        raise ScreeningLocked()
+    for name, value in fields.items():
+        setattr(screening, name, value)
+
+
 def save_answers(screening, section, values):
     """Store the given answers of one section; None means "not given in this request", not a clear.
 
     values maps item_key to an int on the scale or DECLINED. Returns the number of rows written.
     """
-    if not screening.is_draft:
-        raise ScreeningLocked()
     given = {key: value for key, value in values.items() if value is not None}
-    if not given:
-        return 0
-    existing = {a.item_key: a for a in screening.answers.filter(section=section, item_key__in=given)}
-    now = timezone.now()
-    to_create, to_update = [], []
-    for key, value in given.items():
-        declined = value == DECLINED
-        number = None if declined else value
-        answer = existing.get(key)
-        if answer is None:
-            to_create.append(Answer(screening=screening, section=section, item_key=key,
-                                    value=number, declined=declined, answered_at=now))
-        elif (answer.value, answer.declined) != (number, declined):
-            answer.value, answer.declined, answer.answered_at = number, declined, now
-            to_update.append(answer)
     with transaction.atomic():
+        # Lock the row and re-read the status: a completion in another request wins cleanly.
+        status = Screening.objects.select_for_update().filter(pk=screening.pk).values_list("status", flat=True).get()
+        if status != Screening.Status.DRAFT:
+            raise ScreeningLocked()
+        if not given:
+            return 0
+        existing = {a.item_key: a for a in screening.answers.filter(section=section, item_key__in=given)}
+        now = timezone.now()
+        to_create, to_update = [], []
+        for key, value in given.items():
+            declined = value == DECLINED
+            number = None if declined else value
+            answer = existing.get(key)
+            if answer is None:
+                to_create.append(Answer(screening=screening, section=section, item_key=key,
+                                        value=number, declined=declined, answered_at=now))
+            elif (answer.value, answer.declined) != (number, declined):
+                answer.value, answer.declined, answer.answered_at = number, declined, now
+                to_update.append(answer)
         Answer.objects.bulk_create(to_create)
         Answer.objects.bulk_update(to_update, ["value", "declined", "answered_at"])
         Screening.objects.filter(pk=screening.pk).update(updated_at=now)

@@ -112,13 +112,28 @@ def screening_step(request, screening_id, step):
     return _items_step(request, screening, steps, step)
 
 
+def _form_fields(form):
+    return {name: form.cleaned_data[name] for name in form._meta.fields}
+
+
 def _step_context(screening, steps, step, **extra):
     previous, following = neighbours(steps, step)
     return {"screening": screening, "client": screening.client, "steps": steps, "step": step,
             "previous": previous, "next": following, "instrument": screening.instrument, **extra}
 
 
+def _is_autosave(request):
+    return bool(request.headers.get("X-Autosave"))
+
+
+def _autosaved(saved=None, errors=None):
+    body = {"saved": saved, "at": timezone.localtime().strftime("%H:%M:%S"), "errors": errors or {}}
+    return JsonResponse(body, status=400 if errors else 200)
+
+
 def _after_save(request, screening, steps, step):
+    if _is_autosave(request):
+        return _autosaved()
     previous, following = neighbours(steps, step)
     target = previous if "back" in request.POST else following
     if "stay" in request.POST or target is None:
@@ -133,9 +148,14 @@ def _bonds_step(request, screening, steps):
     form = BondsForm(request.POST or None, instance=screening, instrument=screening.instrument)
     if request.method == "POST":
         if form.is_valid():
-            form.save()
+            try:
+                services.update_draft(screening, _form_fields(form))
+            except services.ScreeningLocked:
+                return _locked_redirect(request, screening)
             steps = steps_for(screening.instrument, screening.bonds_in_scope)
             return _after_save(request, screening, steps, BONDS)
+        if _is_autosave(request):
+            return _autosaved(errors=form.errors.get_json_data())
     return render(request, "screening/step_bonds.html", _step_context(screening, steps, BONDS, form=form))
 
 
@@ -160,13 +180,12 @@ def _items_step(request, screening, steps, step):
             ))
         form = ItemsForm(request.POST, items=items, options=options)
         valid = form.is_valid()
-        saved = services.save_answers(screening, step, form.answers())
-        if request.headers.get("X-Autosave"):
-            return JsonResponse(
-                {"saved": saved, "at": timezone.localtime().strftime("%H:%M:%S"),
-                 "errors": {name: [str(e) for e in errs] for name, errs in form.errors.items()}},
-                status=200 if valid else 400,
-            )
+        try:
+            saved = services.save_answers(screening, step, form.answers())
+        except services.ScreeningLocked:
+            return _locked_redirect(request, screening)
+        if _is_autosave(request):
+            return _autosaved(saved, form.errors.get_json_data())
         if valid:
             return _after_save(request, screening, steps, step)
         messages.error(request, "Some answers were not saved: see the questions marked below. The rest were saved.")
@@ -185,7 +204,10 @@ def _items_step(request, screening, steps, step):
 def _review_step(request, screening, steps, problems=None):
     form = NotesForm(request.POST or None, instance=screening)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        try:
+            services.update_draft(screening, _form_fields(form))
+        except services.ScreeningLocked:
+            return _locked_redirect(request, screening)
         return _after_save(request, screening, steps, REVIEW)
     return render(request, "screening/review.html", _review_context(screening, steps, form, problems))
 
@@ -220,7 +242,11 @@ def screening_complete(request, screening_id):
         return redirect("results", screening_id=screening.id)
     notes = NotesForm(request.POST, instance=screening)
     if notes.is_valid():
-        notes.save()  # typed notes are kept whether or not completion succeeds
+        try:  # typed notes are kept whether or not completion succeeds
+            services.update_draft(screening, _form_fields(notes))
+        except services.ScreeningLocked:
+            messages.info(request, "This screening was already completed.")
+            return redirect("results", screening_id=screening.id)
     steps = steps_for(screening.instrument, screening.bonds_in_scope)
     if request.POST.get("confirm") != "1":
         context = _review_context(screening, steps, notes, None,

@@ -182,3 +182,28 @@ def test_database_refuses_second_draft(draft, clinician):
 def test_database_refuses_completed_without_scores(draft):
     with pytest.raises(IntegrityError), transaction.atomic():
         Screening.objects.filter(pk=draft.pk).update(status="complete")
+
+
+def test_a_stale_copy_cannot_reopen_a_completed_screening(client_record, clinician, make_screening, instrument):
+    from screening import services
+
+    screening = make_screening(client_record, clinician, complete=False)
+    stale = Screening.objects.get(pk=screening.pk)
+    from tests.conftest import all_answers, fill
+
+    fill(screening, all_answers(instrument, ["abuser", "v2v"]))
+    services.complete_screening(screening.id, Screening.objects.all())
+    with pytest.raises(services.ScreeningLocked):
+        services.update_draft(stale, {"notes": "late"})
+    with pytest.raises(services.ScreeningLocked):
+        services.save_answers(stale, "abuser", {instrument.items_for_bond("abuser")[0].key: 0})
+    screening.refresh_from_db()
+    assert screening.status == "complete" and screening.notes == ""
+
+
+def test_post_to_a_step_after_completion_in_another_tab(logged_in, client_record, clinician, make_screening):
+    screening = make_screening(client_record, clinician)
+    response = logged_in.post(_step(screening, "review"), {"instrument": "tbsc-1", "notes": "late"}, follow=True)
+    assert "completed and locked" in response.content.decode()
+    screening.refresh_from_db()
+    assert screening.notes == ""

@@ -76,7 +76,7 @@ def test_whole_intake(client, clinician, instrument):
     flag_at = page.index("URGENT")
     assert flag_at < page.index("Abuser-bond indicators") < page.index("Victim-to-victim indicators")
     assert "988" in page and "1-800-799-7233" in page
-    assert f"Total <strong>{2 * n_abuser} of {3 * n_abuser}</strong> (66.7% " in page
+    assert f"Total <strong>{2 * n_abuser} of {3 * n_abuser}</strong> (66.7% of the maximum" in page
     assert 'id="summary-text"' in page and "Client engaged well." in page
 
     # The PDF.
@@ -125,3 +125,22 @@ def test_autosave_returns_json(logged_in, client_record, clinician, make_screeni
     assert response.status_code == 200 and response.json()["saved"] == 1
     answer = screening.answers.get(item_key=item.key)
     assert answer.declined and answer.value is None
+
+
+def test_autosave_of_bonds_and_notes(logged_in, client_record, clinician, make_screening):
+    screening = make_screening(client_record, clinician, bonds=(), complete=False)
+    url = reverse("screening_step", args=[screening.id, "bonds"])
+    response = logged_in.post(url, {"instrument": "tbsc-1", "v2v_in_scope": "on", "v2v_label": "group friend"},
+                              HTTP_X_AUTOSAVE="1")
+    assert response.status_code == 200
+    screening.refresh_from_db()
+    assert screening.bonds_in_scope == ["v2v"] and screening.v2v_label == "group friend"
+
+    response = logged_in.post(url, {"instrument": "tbsc-1"}, HTTP_X_AUTOSAVE="1")
+    assert response.status_code == 400 and "Choose at least one bond" in str(response.json()["errors"])
+
+    response = logged_in.post(reverse("screening_step", args=[screening.id, "review"]),
+                              {"instrument": "tbsc-1", "notes": "half a thought"}, HTTP_X_AUTOSAVE="1")
+    assert response.status_code == 200
+    screening.refresh_from_db()
+    assert screening.notes == "half a thought"

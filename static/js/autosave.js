@@ -31,11 +31,17 @@
     });
   }
 
-  form.addEventListener("change", function () {
+  function schedule(delay) {
     pending = true;
     say("Saving…");
     if (timer) { clearTimeout(timer); }
-    timer = setTimeout(save, 400);
+    timer = setTimeout(save, delay);
+  }
+
+  // A click saves at once; typing saves after a pause.
+  form.addEventListener("change", function () { schedule(300); });
+  form.addEventListener("input", function (event) {
+    if (event.target.matches("textarea, input[type=text]")) { schedule(1200); }
   });
 
   // Leaving mid-debounce: send what is there now.
