@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class CliniciansConfig(AppConfig):
     name = "clinicians"
     verbose_name = "Clinicians and clinics"
+
+    def ready(self):
+        from clinicians import audit
+
+        audit.connect_axes()

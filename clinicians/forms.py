@@ -1,13 +1,95 @@
 from django import forms
+from django.contrib.auth import password_validation
 
-from clinicians.models import Clinic
+from clinicians.models import AuditEvent, Clinic, User
 
 
 class ClinicSettingsForm(forms.ModelForm):
     class Meta:
         model = Clinic
-        fields = ["name", "crisis_resources"]
+        fields = ["name", "crisis_resources", "all_clients_open", "two_factor"]
         widgets = {"crisis_resources": forms.Textarea(attrs={"rows": 6})}
         error_messages = {
             "crisis_resources": {"required": "Give at least one crisis resource; it is shown with every safety flag."},
         }
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label="Email address", widget=forms.EmailInput(attrs={"autocomplete": "off"}))
+    role = forms.ChoiceField(choices=User.Role.choices, initial=User.Role.CLINICIAN)
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError("There is already an account with this email address.")
+        return email
+
+
+class AcceptInvitationForm(forms.Form):
+    full_name = forms.CharField(label="Your name", max_length=120, help_text="Shown to colleagues and on reports.")
+    password1 = forms.CharField(label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                                help_text=password_validation.password_validators_help_text_html())
+    password2 = forms.CharField(label="Password again", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def __init__(self, *args, email, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean(self):
+        data = super().clean()
+        p1, p2 = data.get("password1"), data.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", "The two passwords differ.")
+        elif p1:
+            try:
+                password_validation.validate_password(p1, User(email=self.email, full_name=data.get("full_name", "")))
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return data
+
+
+class AssignmentForm(forms.Form):
+    clinicians = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
+        label="Clinicians who see this client",
+    )
+
+    def __init__(self, *args, clinic, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["clinicians"].queryset = User.objects.filter(clinic=clinic, is_active=True)
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label="Code", max_length=16,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+        help_text="The 6-digit code from your authenticator app, or one of your recovery codes.",
+    )
+
+    def clean_token(self):
+        return self.cleaned_data["token"].replace(" ", "").strip()
+
+
+class AuditFilterForm(forms.Form):
+    actor = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="Clinician")
+    client = forms.ModelChoiceField(queryset=None, required=False, label="Client")
+    action = forms.ChoiceField(choices=[("", "Any action")] + AuditEvent.Action.choices, required=False)
+
+    def __init__(self, *args, clinic, clients, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["actor"].queryset = User.objects.filter(clinic=clinic)
+        self.fields["client"].queryset = clients
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-select"
+
+    def filter(self, events):
+        if not self.is_valid():
+            return events
+        data = self.cleaned_data
+        if data["actor"]:
+            events = events.filter(actor=data["actor"])
+        if data["client"]:
+            events = events.filter(client=data["client"])
+        if data["action"]:
+            events = events.filter(action=data["action"])
+        return events

@@ -12,11 +12,23 @@ National Domestic Violence Hotline: 1-800-799-7233 (US)."""
 
 
 class Clinic(models.Model):
+    class TwoFactor(models.TextChoices):
+        OPTIONAL = "optional", "Optional for everyone"
+        ADMINS = "admins", "Required for clinic admins"
+        EVERYONE = "everyone", "Required for everyone"
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=120)
     crisis_resources = models.TextField(
         default=DEFAULT_CRISIS_RESOURCES,
         help_text="Shown with every urgent safety flag, on screen and in reports. One resource per line.",
+    )
+    all_clients_open = models.BooleanField(
+        "every clinician sees every client", default=False,
+        help_text="Off: clinicians see the clients assigned to them. Clinic admins always see every client.",
+    )
+    two_factor = models.CharField(
+        "two-factor sign-in", max_length=10, choices=TwoFactor.choices, default=TwoFactor.OPTIONAL,
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -29,6 +41,9 @@ class Clinic(models.Model):
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
+
+    def get_by_natural_key(self, email):
+        return self.get(email__iexact=email)
 
     def _create_user(self, email, password, **extra):
         if not email:
@@ -90,3 +105,120 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_clinic_admin(self):
         return self.clinic_id is not None and self.role == self.Role.ADMIN
+
+    @property
+    def two_factor_required(self):
+        if self.clinic_id is None:
+            return False
+        policy = self.clinic.two_factor
+        return policy == Clinic.TwoFactor.EVERYONE or (policy == Clinic.TwoFactor.ADMINS and self.is_clinic_admin)
+
+
+class Invitation(models.Model):
+    """A single-use link by which a clinic admin brings a clinician in; only its token's hash is kept."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=User.Role.choices, default=User.Role.CLINICIAN)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(accepted_at__isnull=True, accepted_by__isnull=True)
+                | models.Q(accepted_at__isnull=False, accepted_by__isnull=False),
+                name="invitation_acceptance_consistent",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Invitation for {self.email}"
+
+    @property
+    def is_expired(self):
+        return timezone.now() >= self.expires_at
+
+    @property
+    def is_used(self):
+        return self.accepted_at is not None
+
+
+class AppendOnlyError(Exception):
+    """An audit row was about to be changed or deleted."""
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("The audit trail is append-only: rows cannot be updated.")
+
+    def delete(self):
+        raise AppendOnlyError("The audit trail is append-only: rows cannot be deleted.")
+
+    _raw_delete = delete
+
+
+class AuditEvent(models.Model):
+    """Who did what, to which record, when and from where. Rows are only ever added.
+
+    Guarded here (save of an existing row, delete, queryset update/delete) and, on PostgreSQL,
+    by a trigger that refuses UPDATE and DELETE whatever the client (see migration 0003).
+    """
+
+    class Action(models.TextChoices):
+        LOGIN = "login", "Logged in"
+        LOGOUT = "logout", "Logged out"
+        LOGIN_FAILED = "login_failed", "Failed login"
+        LOCKOUT = "lockout", "Locked out"
+        UNLOCK = "unlock", "Unlocked"
+        CLIENT_CREATED = "client_created", "Added a client"
+        CLIENT_VIEWED = "client_viewed", "Viewed a client"
+        CLIENT_ASSIGNED = "client_assigned", "Changed client assignment"
+        SCREENING_CREATED = "screening_created", "Started a screening"
+        SCREENING_COMPLETED = "screening_completed", "Completed a screening"
+        SCREENING_AMENDED = "screening_amended", "Amended a screening"
+        SCREENING_DISCARDED = "screening_discarded", "Discarded a draft"
+        RESULTS_VIEWED = "results_viewed", "Viewed results"
+        REPORT_DOWNLOADED = "report_downloaded", "Downloaded a report"
+        EXPORT = "export", "Exported data"
+        INVITATION_SENT = "invitation_sent", "Sent an invitation"
+        INVITATION_ACCEPTED = "invitation_accepted", "Accepted an invitation"
+        USER_DEACTIVATED = "user_deactivated", "Deactivated a clinician"
+        USER_REACTIVATED = "user_reactivated", "Reactivated a clinician"
+        TWO_FACTOR_ENABLED = "two_factor_enabled", "Turned on two-factor"
+        TWO_FACTOR_RESET = "two_factor_reset", "Reset two-factor"
+        SETTINGS_CHANGED = "settings_changed", "Changed clinic settings"
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor_email = models.CharField(max_length=254, blank=True, help_text="As typed, for failed logins.")
+    clinic = models.ForeignKey(Clinic, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=32, choices=Action.choices, db_index=True)
+    object_type = models.CharField(max_length=32, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    client = models.ForeignKey("screening.Client", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    detail = models.CharField(max_length=200, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["clinic", "-at"])]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("The audit trail is append-only: rows cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("The audit trail is append-only: rows cannot be deleted.")

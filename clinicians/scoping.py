@@ -1,5 +1,8 @@
 """The one place that decides which clients and screenings a clinician may see.
 
+Clinic admins see every client of their clinic; clinicians see the clients assigned to them (or
+every client, when the clinic says so). Nothing else in the project filters by clinic or assignment.
+
 Every view that touches client data goes through these functions. Someone outside the clinic gets
 a 404 for a record that exists, exactly as for one that does not: existence itself is not leaked.
 """
@@ -7,6 +10,7 @@ a 404 for a record that exists, exactly as for one that does not: existence itse
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
+from clinicians.models import AuditEvent, User
 from screening.models import Client, Screening
 
 
@@ -17,12 +21,24 @@ def _clinic_id(user):
     return user.clinic_id
 
 
+def sees_every_client(user):
+    return user.is_clinic_admin or user.clinic.all_clients_open
+
+
 def clients_for(user):
-    return Client.objects.filter(clinic_id=_clinic_id(user))
+    """A clinic admin sees every client of the clinic; a clinician those assigned to them, unless the
+    clinic opens every client to every clinician."""
+    clients = Client.objects.filter(clinic_id=_clinic_id(user))
+    if not sees_every_client(user):
+        clients = clients.filter(assigned=user)
+    return clients
 
 
 def screenings_for(user):
-    return Screening.objects.filter(client__clinic_id=_clinic_id(user))
+    screenings = Screening.objects.filter(client__clinic_id=_clinic_id(user))
+    if not sees_every_client(user):
+        screenings = screenings.filter(client__assigned=user)
+    return screenings
 
 
 def get_client_for_user(user, client_id):
@@ -35,3 +51,16 @@ def get_screening_for_user(user, screening_id, for_update=False):
         # of=("self",) keeps PostgreSQL from refusing FOR UPDATE across the nullable joins.
         qs = qs.select_for_update(of=("self",))
     return get_object_or_404(qs, pk=screening_id)
+
+
+def members_for(user):
+    """The accounts of the user's clinic (clinic admins manage these)."""
+    return User.objects.filter(clinic_id=_clinic_id(user))
+
+
+def get_member_for_user(user, member_id):
+    return get_object_or_404(members_for(user), pk=member_id)
+
+
+def audit_events_for(user):
+    return AuditEvent.objects.filter(clinic_id=_clinic_id(user))

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from clinicians import two_factor
 from clinicians import views as clinician_views
 from reports import views as report_views
 from screening import views as screening_views
@@ -11,6 +12,7 @@ urlpatterns = [
     path("clients/", screening_views.client_list, name="client_list"),
     path("clients/new/", screening_views.client_create, name="client_create"),
     path("clients/<uuid:client_id>/", screening_views.client_detail, name="client_detail"),
+    path("clients/<uuid:client_id>/assign/", screening_views.client_assign, name="client_assign"),
     path("clients/<uuid:client_id>/screenings/start/", screening_views.screening_start, name="screening_start"),
     path("screenings/<uuid:screening_id>/step/<slug:step>/", screening_views.screening_step, name="screening_step"),
     path("screenings/<uuid:screening_id>/complete/", screening_views.screening_complete, name="screening_complete"),
@@ -18,9 +20,24 @@ urlpatterns = [
     path("screenings/<uuid:screening_id>/", report_views.results, name="results"),
     path("screenings/<uuid:screening_id>/report.pdf", report_views.intake_pdf, name="intake_pdf"),
     path("clinic/settings/", clinician_views.clinic_settings, name="clinic_settings"),
+    path("clinic/clinicians/", clinician_views.members, name="members"),
+    path("clinic/clinicians/invite/", clinician_views.invite, name="invite"),
+    path("clinic/clinicians/<uuid:member_id>/deactivate/", clinician_views.member_active, {"active": False}, name="member_deactivate"),
+    path("clinic/clinicians/<uuid:member_id>/reactivate/", clinician_views.member_active, {"active": True}, name="member_reactivate"),
+    path("clinic/clinicians/<uuid:member_id>/unlock/", clinician_views.member_unlock, name="member_unlock"),
+    path("clinic/clinicians/<uuid:member_id>/reset-two-factor/", clinician_views.member_reset_two_factor, name="member_reset_two_factor"),
+    path("clinic/audit/", clinician_views.audit_trail, name="audit_trail"),
+    path("clinic/audit.csv", clinician_views.audit_trail_csv, name="audit_trail_csv"),
+    path("invitations/<str:token>/", clinician_views.invitation_accept, name="invitation_accept"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/code/", two_factor.verify, name="two_factor_verify"),
+    path("accounts/two-factor/", two_factor.setup, name="two_factor_setup"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("accounts/password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("accounts/password/reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path("accounts/password/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
+    path("accounts/password/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("admin/", admin.site.urls),
 ]

@@ -4,7 +4,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from clinicians import audit
 from clinicians.decorators import clinic_member_required
+from clinicians.models import AuditEvent
 from clinicians.scoping import get_screening_for_user
 from reports.data import build_intake_report
 from reports.pdf import IntakeReportPDF
@@ -28,6 +30,7 @@ def results(request, screening_id):
     if redirect_response:
         return redirect_response
     report = build_intake_report(screening)
+    audit.record(request, AuditEvent.Action.RESULTS_VIEWED, obj=screening)
     return render(request, "reports/results.html", {
         "screening": screening, "client": screening.client, "report": report,
         "summary": intake_note_summary(report),
@@ -42,6 +45,7 @@ def intake_pdf(request, screening_id):
     if redirect_response:
         return redirect_response
     report = build_intake_report(screening)
+    audit.record(request, AuditEvent.Action.REPORT_DOWNLOADED, obj=screening, detail="intake PDF")
     response = HttpResponse(IntakeReportPDF(report).render(), content_type="application/pdf")
     filename = f"screening-{report.client_code}-{report.date}.pdf".replace("/", "-")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -21,6 +21,10 @@ class Client(models.Model):
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    assigned = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="assigned_clients",
+        help_text="Clinicians who see this client (unless the clinic opens every client to everyone).",
+    )
 
     class Meta:
         ordering = ["code"]

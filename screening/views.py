@@ -5,7 +5,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from clinicians.decorators import clinic_member_required
+from clinicians import audit
+from clinicians.decorators import clinic_admin_required, clinic_member_required
+from clinicians.forms import AssignmentForm
+from clinicians.models import AuditEvent
 from clinicians.scoping import clients_for, get_client_for_user, get_screening_for_user, screenings_for
 from screening import services
 from screening.forms import BondsForm, ClientForm, ItemsForm, NotesForm, item_field_name
@@ -50,6 +53,8 @@ def client_create(request):
     if request.method == "POST" and form.is_valid():
         form.instance.created_by = request.user
         client = form.save()
+        client.assigned.add(request.user)  # whoever adds a client is assigned to them
+        audit.record(request, AuditEvent.Action.CLIENT_CREATED, obj=client)
         messages.success(request, f"Client {client.code} added.")
         return redirect("client_detail", client_id=client.id)
     return render(request, "screening/client_form.html", {"form": form})
@@ -60,11 +65,28 @@ def client_create(request):
 def client_detail(request, client_id):
     client = get_client_for_user(request.user, client_id)
     screenings = client.screenings.select_related("clinician").order_by("-started_at")
+    audit.record(request, AuditEvent.Action.CLIENT_VIEWED, obj=client)
     return render(request, "screening/client_detail.html", {
         "client": client,
         "screenings": screenings,
         "draft": next((s for s in screenings if s.is_draft), None),
+        "assigned": client.assigned.all(),
     })
+
+
+@require_http_methods(["GET", "POST"])
+@clinic_admin_required
+def client_assign(request, client_id):
+    client = get_client_for_user(request.user, client_id)
+    form = AssignmentForm(request.POST or None, clinic=request.user.clinic,
+                          initial={"clinicians": client.assigned.all()})
+    if request.method == "POST" and form.is_valid():
+        client.assigned.set(form.cleaned_data["clinicians"])
+        names = ", ".join(u.email for u in form.cleaned_data["clinicians"]) or "nobody"
+        audit.record(request, AuditEvent.Action.CLIENT_ASSIGNED, obj=client, detail=names)
+        messages.success(request, f"Assignment of {client.code} saved.")
+        return redirect("client_detail", client_id=client.id)
+    return render(request, "screening/client_assign.html", {"client": client, "form": form})
 
 
 @require_POST
@@ -72,7 +94,9 @@ def client_detail(request, client_id):
 def screening_start(request, client_id):
     client = get_client_for_user(request.user, client_id)
     screening, created = services.start_screening(client, request.user)
-    if not created:
+    if created:
+        audit.record(request, AuditEvent.Action.SCREENING_CREATED, obj=screening)
+    else:
         messages.info(request, "This client already has a screening in progress; it has been resumed.")
     return redirect("screening_step", screening_id=screening.id, step=BONDS)
 
@@ -257,6 +281,7 @@ def screening_complete(request, screening_id):
         messages.error(request, f"{len(problems)} question(s) still need an answer, or “Declined / not asked”, before the screening can be completed.")
         context = _review_context(screening, steps, notes, problems)
         return render(request, "screening/review.html", context, status=400)
+    audit.record(request, AuditEvent.Action.SCREENING_COMPLETED, obj=screening)
     messages.success(request, "Screening completed and locked.")
     return redirect("results", screening_id=screening.id)
 
@@ -269,6 +294,7 @@ def screening_discard(request, screening_id):
         return _locked_redirect(request, screening)
     if request.method == "POST":
         client = screening.client
+        audit.record(request, AuditEvent.Action.SCREENING_DISCARDED, obj=screening)
         screening.delete()
         messages.success(request, "The unfinished screening was discarded.")
         return redirect("client_detail", client_id=client.id)

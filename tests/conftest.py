@@ -48,7 +48,9 @@ def outsider(other_clinic):
 
 @pytest.fixture
 def client_record(clinic, clinician):
-    return Client.objects.create(clinic=clinic, code="C-0001", created_by=clinician)
+    client = Client.objects.create(clinic=clinic, code="C-0001", created_by=clinician)
+    client.assigned.add(clinician)
+    return client
 
 
 @pytest.fixture

@@ -59,7 +59,7 @@ def test_results_of_a_draft_redirect_to_the_form(logged_in, draft):
 
 
 def test_client_list_search(logged_in, client_record, clinician):
-    Client.objects.create(clinic=client_record.clinic, code="X-9", created_by=clinician)
+    Client.objects.create(clinic=client_record.clinic, code="X-9", created_by=clinician).assigned.add(clinician)
     body = logged_in.get(reverse("client_list"), {"q": "x-"}).content.decode()
     assert "X-9" in body and "C-0001" not in body
 
@@ -69,7 +69,7 @@ def test_clinic_settings_is_for_admins(client, clinician, clinic_admin):
     assert client.get(reverse("clinic_settings")).status_code == 403
     client.force_login(clinic_admin)
     assert DEFAULT_CRISIS_RESOURCES.splitlines()[2] in client.get(reverse("clinic_settings")).content.decode()
-    response = client.post(reverse("clinic_settings"), {"name": "Riverside", "crisis_resources": "Call 555-0100"})
+    response = client.post(reverse("clinic_settings"), {"name": "Riverside", "crisis_resources": "Call 555-0100", "two_factor": "optional"})
     assert response.status_code == 302
     clinic_admin.clinic.refresh_from_db()
     assert clinic_admin.clinic.crisis_resources == "Call 555-0100"
@@ -77,7 +77,7 @@ def test_clinic_settings_is_for_admins(client, clinician, clinic_admin):
 
 def test_clinic_settings_needs_a_resource(client, clinic_admin):
     client.force_login(clinic_admin)
-    response = client.post(reverse("clinic_settings"), {"name": "Riverside", "crisis_resources": "  "})
+    response = client.post(reverse("clinic_settings"), {"name": "Riverside", "crisis_resources": "  ", "two_factor": "optional"})
     assert response.status_code == 200 and b"at least one crisis resource" in response.content
 
 
@@ -104,14 +104,16 @@ def test_pages_use_no_third_party_origin(logged_in, client_record, clinician, ma
 def test_query_counts_do_not_grow_with_records(logged_in, client_record, clinician, make_screening, django_assert_max_num_queries):
     for i in range(5):
         other = Client.objects.create(clinic=client_record.clinic, code=f"Q-{i}", created_by=clinician)
+        other.assigned.add(clinician)
         make_screening(other, clinician)
     screening = make_screening(client_record, clinician)
-    # session + user, then the page's own queries; the same however many clients there are.
-    with django_assert_max_num_queries(5):
+    # Every page: session, user, two-factor device, clinic, session save (3 with its savepoint): 7;
+    # then the page's own queries, the same however many clients there are.
+    with django_assert_max_num_queries(8):
         logged_in.get(reverse("client_list"))
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(9):
         logged_in.get(reverse("home"))
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(10):
         logged_in.get(reverse("results", args=[screening.id]))
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(10):
         logged_in.get(reverse("intake_pdf", args=[screening.id]))

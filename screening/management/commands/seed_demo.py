@@ -75,6 +75,7 @@ class Command(BaseCommand):
             )
             if not created:
                 continue
+            client.assigned.add(clinician)
             for days_ago, bonds, intensity, safety_yes in history:
                 screening, _ = services.start_screening(client, clinician)
                 screening.abuser_in_scope = "abuser" in bonds

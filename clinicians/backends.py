@@ -1,0 +1,26 @@
+from django.contrib.auth.backends import ModelBackend
+
+
+class EmailBackend(ModelBackend):
+    """Log in by email address in any letter case (addresses are stored lower-case)."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if username is not None:
+            username = username.strip().lower()
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def axes_username(request, credentials):
+    """The name django-axes counts failures under: the email as we store it, so case cannot dodge it."""
+    username = (credentials or {}).get("username") or request.POST.get("username", "")
+    return username.strip().lower()
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    from django.conf import settings
+    from django.shortcuts import render
+
+    return render(request, "registration/locked_out.html", {
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+    }, status=429)

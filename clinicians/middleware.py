@@ -1,0 +1,69 @@
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+# Pages an unverified user may still reach: signing in with the second factor, setting it up, leaving.
+TWO_FACTOR_EXEMPT = {"two_factor_verify", "two_factor_setup", "logout", "login"}
+
+
+def _is_background(request):
+    return bool(request.headers.get("X-Autosave"))
+
+
+class IdleLogoutMiddleware:
+    """Log out after IDLE_TIMEOUT_MINUTES without a request; the draft on the server is kept."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            now = time.time()
+            last = request.session.get("last_activity")
+            minutes = settings.IDLE_TIMEOUT_MINUTES
+            if last is not None and now - last > minutes * 60:
+                request.logout_reason = "idle"
+                logout(request)
+                if _is_background(request):
+                    return JsonResponse({"error": "logged out after inactivity"}, status=401)
+                messages.info(request, (
+                    f"You were logged out after {minutes} minutes without activity. "
+                    "Unfinished screenings are kept as drafts."
+                ))
+                return redirect_to_login(request.get_full_path())
+            request.session["last_activity"] = now
+        return self.get_response(request)
+
+
+class TwoFactorMiddleware:
+    """Ask for the second factor of a user who has one, and send a user who must have one to set it up."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = request.user
+        if not user.is_authenticated or user.is_verified():
+            return None
+        match = request.resolver_match
+        if match is not None and match.url_name in TWO_FACTOR_EXEMPT:
+            return None
+        # Recovery codes exist only beside an authenticator app, so one query answers "has a device".
+        has_device = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        if not has_device and not user.two_factor_required:
+            return None
+        if _is_background(request):
+            return JsonResponse({"error": "two-factor verification needed"}, status=401)
+        if has_device:
+            return redirect_to_login(request.get_full_path(), login_url="two_factor_verify")
+        messages.warning(request, "Your clinic requires two-factor sign-in. Set it up to continue.")
+        return redirect("two_factor_setup")

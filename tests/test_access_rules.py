@@ -1,0 +1,204 @@
+"""The attack suite: every URL of the project, every kind of visitor.
+
+RULES is the list of who may open what. It is checked against the URLconf, so a new URL without a
+rule fails test_every_url_has_a_rule rather than slipping through untested.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from clinicians.models import User
+from screening.models import Client
+from tests.conftest import PASSWORD
+
+
+@dataclass(frozen=True)
+class Rule:
+    access: str  # public | login | member | admin | client | client_admin | screening | member_admin
+    methods: tuple = ("get",)
+    record: str = ""  # which record the URL names: client, draft, completed, member
+
+
+RULES = {
+    "home": Rule("member"),
+    "client_list": Rule("member"),
+    "client_create": Rule("member", ("get", "post")),
+    "client_detail": Rule("client", record="client"),
+    "client_assign": Rule("client_admin", ("get", "post"), record="client"),
+    "screening_start": Rule("client", ("post",), record="client"),
+    "screening_step": Rule("screening", ("get", "post"), record="draft"),
+    "screening_complete": Rule("screening", ("post",), record="draft"),
+    "screening_discard": Rule("screening", ("get", "post"), record="draft"),
+    "results": Rule("screening", record="completed"),
+    "intake_pdf": Rule("screening", record="completed"),
+    "clinic_settings": Rule("admin", ("get", "post")),
+    "members": Rule("admin"),
+    "invite": Rule("admin", ("post",)),
+    "member_deactivate": Rule("member_admin", ("get", "post"), record="member"),
+    "member_reactivate": Rule("member_admin", ("get", "post"), record="member"),
+    "member_unlock": Rule("member_admin", ("post",), record="member"),
+    "member_reset_two_factor": Rule("member_admin", ("get", "post"), record="member"),
+    "audit_trail": Rule("admin"),
+    "audit_trail_csv": Rule("admin"),
+    "invitation_accept": Rule("public"),
+    "login": Rule("public", ("get", "post")),
+    "two_factor_verify": Rule("login"),
+    "two_factor_setup": Rule("login"),
+    "logout": Rule("login", ("post",)),
+    "password_change": Rule("login"),
+    "password_change_done": Rule("login"),
+    "password_reset": Rule("public", ("get", "post")),
+    "password_reset_done": Rule("public"),
+    "password_reset_confirm": Rule("public"),
+    "password_reset_complete": Rule("public"),
+}
+
+RECORD_KINDS = {"client", "client_admin", "screening", "member_admin"}
+ADMIN_KINDS = {"admin", "client_admin", "member_admin"}
+
+
+def _project_url_names():
+    names = set()
+    for pattern in get_resolver().url_patterns:
+        if isinstance(pattern, URLResolver):
+            continue  # the Django admin site guards itself (staff only)
+        if isinstance(pattern, URLPattern) and pattern.name:
+            names.add(pattern.name)
+    return names
+
+
+def test_every_url_has_a_rule():
+    assert _project_url_names() == set(RULES)
+
+
+@pytest.fixture
+def world(clinic, clinician, teammate, clinic_admin, outsider, other_clinic, client_record, make_screening):
+    other_client = Client.objects.create(clinic=clinic, code="C-0002", created_by=clinician)
+    other_client.assigned.add(clinician)
+    outsider_admin = User.objects.create_user("oscar@hillside.test", PASSWORD, clinic=other_clinic, role=User.Role.ADMIN)
+    return {
+        "client": client_record,
+        "completed": make_screening(client_record, clinician),
+        "draft": make_screening(other_client, clinician, complete=False),
+        "member": teammate,
+        "clinician": clinician,
+        "teammate": teammate,
+        "admin": clinic_admin,
+        "outsider": outsider,
+        "outsider_admin": outsider_admin,
+    }
+
+
+def _url(name, rule, world):
+    if name == "screening_step":
+        return reverse(name, args=[world["draft"].id, "bonds"])
+    if name == "invitation_accept":
+        return reverse(name, args=["no-such-token"])
+    if name == "password_reset_confirm":
+        return reverse(name, args=["MQ", "set-password"])
+    if rule.record:
+        return reverse(name, args=[world[rule.record].id])
+    return reverse(name)
+
+
+def _cases(predicate):
+    return [
+        pytest.param(name, rule, method, id=f"{name}-{method}")
+        for name, rule in RULES.items() if predicate(rule)
+        for method in rule.methods
+    ]
+
+
+def _send(client, method, url):
+    # A harmless body: enough to reach the access check, never valid enough to change anything.
+    return getattr(client, method)(url, {"instrument": "tbsc-1"} if method == "post" else None)
+
+
+@pytest.mark.parametrize("name,rule,method", _cases(lambda r: r.access != "public"))
+def test_anonymous_is_sent_to_login(client, world, name, rule, method):
+    response = _send(client, method, _url(name, rule, world))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("name,rule,method", _cases(lambda r: r.access in RECORD_KINDS))
+def test_other_clinic_gets_404(client, world, name, rule, method):
+    # The other clinic's admin, so an admin-only URL is refused for the record, not the role.
+    client.force_login(world["outsider_admin"] if rule.access in ADMIN_KINDS else world["outsider"])
+    response = _send(client, method, _url(name, rule, world))
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("name,rule,method", _cases(lambda r: r.access in {"client", "screening"}))
+def test_unassigned_clinician_gets_404(client, world, name, rule, method):
+    client.force_login(world["teammate"])
+    assert _send(client, method, _url(name, rule, world)).status_code == 404
+
+
+@pytest.mark.parametrize("name,rule,method", _cases(lambda r: r.access in {"client", "screening"}))
+def test_open_clinic_lets_unassigned_clinician_in(client, world, name, rule, method):
+    world["teammate"].clinic.all_clients_open = True
+    world["teammate"].clinic.save()
+    client.force_login(world["teammate"])
+    assert _send(client, method, _url(name, rule, world)).status_code not in (403, 404)
+
+
+@pytest.mark.parametrize("name,rule,method", _cases(lambda r: r.access in {"client", "screening"}))
+def test_admin_sees_every_client(client, world, name, rule, method):
+    client.force_login(world["admin"])
+    assert _send(client, method, _url(name, rule, world)).status_code not in (403, 404)
+
+
+@pytest.mark.parametrize("name,rule,method", _cases(lambda r: r.access in ADMIN_KINDS))
+def test_non_admin_gets_403(client, world, name, rule, method):
+    client.force_login(world["clinician"])
+    assert _send(client, method, _url(name, rule, world)).status_code == 403
+
+
+@pytest.mark.parametrize("name,rule,method", _cases(lambda r: r.access != "public"))
+def test_deactivated_user_has_no_access(client, world, name, rule, method):
+    user = world["admin"] if rule.access in ADMIN_KINDS else world["clinician"]
+    client.force_login(user)
+    user.is_active = False
+    user.save()
+    response = _send(client, method, _url(name, rule, world))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_deactivated_user_cannot_log_in(client, clinician):
+    clinician.is_active = False
+    clinician.save()
+    response = client.post(reverse("login"), {"username": clinician.email, "password": PASSWORD})
+    assert response.status_code == 200 and "_auth_user_id" not in client.session
+
+
+def test_outsider_post_changes_nothing(client, world):
+    client.force_login(world["outsider"])
+    draft = world["draft"]
+    client.post(reverse("screening_discard", args=[draft.id]))
+    client.post(reverse("screening_complete", args=[draft.id]), {"confirm": "1"})
+    draft.refresh_from_db()
+    assert draft.is_draft
+
+
+def test_lists_show_only_own_clients(client, world):
+    client.force_login(world["outsider"])
+    for name in ("home", "client_list"):
+        body = client.get(reverse(name)).content.decode()
+        assert "C-0001" not in body and "C-0002" not in body
+    client.force_login(world["teammate"])
+    assert "C-0001" not in client.get(reverse("client_list")).content.decode()
+
+
+def test_csrf_token_is_required(world):
+    from django.test import Client as BrowserClient
+
+    browser = BrowserClient(enforce_csrf_checks=True)
+    browser.force_login(world["clinician"])
+    response = browser.post(reverse("client_create"), {"code": "NO-CSRF"})
+    assert response.status_code == 403
+    assert not Client.objects.filter(code="NO-CSRF").exists()
+    response = browser.post(reverse("login"), {"username": "x@y.z", "password": "x"})
+    assert response.status_code == 403
