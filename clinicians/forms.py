@@ -71,8 +71,8 @@ class TokenForm(forms.Form):
 
 
 class AuditFilterForm(forms.Form):
-    actor = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="Clinician")
-    client = forms.ModelChoiceField(queryset=None, required=False, label="Client")
+    actor = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="Clinician", empty_label="Anyone")
+    client = forms.ModelChoiceField(queryset=None, required=False, label="Client", empty_label="Any client")
     action = forms.ChoiceField(choices=[("", "Any action")] + AuditEvent.Action.choices, required=False)
 
     def __init__(self, *args, clinic, clients, **kwargs):

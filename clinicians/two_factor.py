@@ -46,6 +46,7 @@ def setup(request):
         user=user, name="Authenticator app", confirmed=False
     )
     form = TokenForm(request.POST or None)
+    form.fields["token"].help_text = "The 6-digit code your authenticator app shows now."
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):
             device.confirmed = True
