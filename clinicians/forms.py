@@ -7,7 +7,7 @@ from clinicians.models import AuditEvent, Clinic, User
 class ClinicSettingsForm(forms.ModelForm):
     class Meta:
         model = Clinic
-        fields = ["name", "crisis_resources", "all_clients_open", "two_factor"]
+        fields = ["name", "crisis_resources", "rescreen_interval_days", "all_clients_open", "two_factor"]
         widgets = {"crisis_resources": forms.Textarea(attrs={"rows": 6})}
         error_messages = {
             "crisis_resources": {"required": "Give at least one crisis resource; it is shown with every safety flag."},

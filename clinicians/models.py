@@ -1,6 +1,7 @@
 import uuid
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -30,10 +31,20 @@ class Clinic(models.Model):
     two_factor = models.CharField(
         "two-factor sign-in", max_length=10, choices=TwoFactor.choices, default=TwoFactor.OPTIONAL,
     )
+    rescreen_interval_days = models.PositiveSmallIntegerField(
+        "re-screen every (days)", default=90, validators=[MinValueValidator(7), MaxValueValidator(730)],
+        help_text="A client is due this many days after their last completed screening, unless their own interval differs.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rescreen_interval_days__gte=7, rescreen_interval_days__lte=730),
+                name="clinic_rescreen_interval_range",
+            ),
+        ]
 
     def __str__(self):
         return self.name

@@ -34,6 +34,12 @@ def clients_for(user):
     return clients
 
 
+def caseload_for(user):
+    """The clients on a user's home page: a clinician's assigned clients; every client for an admin."""
+    clients = clients_for(user)
+    return clients if user.is_clinic_admin else clients.filter(assigned=user)
+
+
 def screenings_for(user):
     screenings = Screening.objects.filter(client__clinic_id=_clinic_id(user))
     if not sees_every_client(user):

@@ -43,6 +43,13 @@ class AppendixSection:
 
 
 @dataclass(frozen=True)
+class AmendmentNote:
+    date: str
+    by: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class IntakeReport:
     clinic_name: str
     client_code: str
@@ -60,6 +67,7 @@ class IntakeReport:
     protective: ProtectiveScore
     notes: str
     appendix: tuple[AppendixSection, ...]
+    amendments: tuple[AmendmentNote, ...] = ()
 
     @property
     def has_flags(self):
@@ -142,4 +150,14 @@ def build_intake_report(screening):
         protective=scores.protective,
         notes=screening.notes,
         appendix=tuple(appendix),
+        amendments=amendment_notes(screening),
+    )
+
+
+def amendment_notes(screening):
+    if screening.amended_at is None:
+        return ()
+    return tuple(
+        AmendmentNote(timezone.localtime(a.amended_at).strftime("%Y-%m-%d"), a.amended_by.get_full_name(), a.reason)
+        for a in screening.amendments.select_related("amended_by")
     )

@@ -8,9 +8,7 @@ becomes a Paragraph, so markup in a note or a clinic name prints literally.
 """
 
 import re
-from functools import cache
 from io import BytesIO
-from pathlib import Path
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -19,18 +17,14 @@ from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate, CondPageBreak, Frame, KeepTogether, PageBreak, PageTemplate, Paragraph, Spacer, Table,
     TableStyle,
 )
 
-FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
-FONT = "DejaVuSans"
-FONT_BOLD = "DejaVuSans-Bold"
-FONT_ITALIC = "DejaVuSans-Oblique"
+from reports.fonts import FONT, FONT_BOLD, FONT_ITALIC, register_fonts
+
 
 PAGE_SIZE = LETTER  # the default resources (988, US hotlines) are US
 MARGIN_X = 20 * mm
@@ -81,16 +75,6 @@ def fmt_percent(value):
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-@cache
-def register_fonts():
-    """Register DejaVu Sans (regular, bold, oblique) once, so '—', '≥' and 'é' print."""
-    pdfmetrics.registerFont(TTFont(FONT, str(FONT_DIR / "DejaVuSans.ttf")))
-    pdfmetrics.registerFont(TTFont(FONT_BOLD, str(FONT_DIR / "DejaVuSans-Bold.ttf")))
-    pdfmetrics.registerFont(TTFont(FONT_ITALIC, str(FONT_DIR / "DejaVuSans-Oblique.ttf")))
-    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT_ITALIC, boldItalic=FONT_BOLD)
-    return True
-
-
 class NumberedCanvas(Canvas):
     """Keeps every page's state until save(), then writes 'Page x of y' on each page."""
 
@@ -118,19 +102,21 @@ class NumberedCanvas(Canvas):
         self.restoreState()
 
 
-class IntakeReportPDF:
-    """Renders one `IntakeReport` to PDF bytes."""
+class ReportPDF:
+    """The page furniture shared by our reports: fonts, styles, footer, "page x of y", boxes.
+
+    A subclass gives _story() (the flowables) and document_title(); render() returns PDF bytes.
+    """
 
     pagesize = PAGE_SIZE
     canvas_class = NumberedCanvas
+    subject = "Trauma bonding screening report"
 
     def __init__(self, report):
         self.report = report
         register_fonts()
         self.width = self.pagesize[0] - 2 * MARGIN_X
         self.styles = self._make_styles()
-
-    # ----- public -----
 
     def render(self):
         buffer = BytesIO()
@@ -142,9 +128,9 @@ class IntakeReportPDF:
             rightMargin=MARGIN_X,
             topMargin=MARGIN_TOP,
             bottomMargin=MARGIN_BOTTOM,
-            title=f"Screening report {report.client_code} {report.date}",
+            title=self.document_title(),
             author="bondscreen",
-            subject="Trauma bonding screening report",
+            subject=self.subject,
             creator="bondscreen",
             keywords=[],
             lang="en",
@@ -156,8 +142,6 @@ class IntakeReportPDF:
         ])
         doc.build(self._story(), canvasmaker=self.canvas_class)
         return buffer.getvalue()
-
-    # ----- page furniture -----
 
     def _on_page(self, canvas, doc):
         """Footer on every page: disclaimer, client code (the page number comes from the canvas)."""
@@ -178,8 +162,6 @@ class IntakeReportPDF:
         canvas.setLineWidth(0.5)
         canvas.line(MARGIN_X, rule, MARGIN_X + width, rule)
         canvas.restoreState()
-
-    # ----- styles -----
 
     def _make_styles(self):
         base = ParagraphStyle("body", fontName=FONT, fontSize=10.5, leading=14.5, textColor=TEXT,
@@ -221,30 +203,8 @@ class IntakeReportPDF:
     def bullets(self, items, style="bullet"):
         return [self.p(esc(item), style, bulletText="\u2022") for item in items]
 
-    # ----- story -----
-
-    def _story(self):
-        story = []
-        story += self._header()
-        story += self._safety()
-        for section in self.report.bonds:
-            story += self._bond(section)
-        story += self._protective()
-        story += self._notes()
-        story += self._appendix()
-        return story
-
-    def _header(self):
-        r = self.report
-        rows = [
-            ("Clinic", r.clinic_name),
-            ("Client code", r.client_code),
-            ("Date", r.date),
-            ("Clinician", r.clinician),
-            ("Instrument", f"{r.instrument_title} ({r.instrument_key})"),
-            ("Kind", r.kind),
-            ("Period asked about", r.period),
-        ]
+    def _header_block(self, title, rows):
+        """The report's title and a label/value table (clinic, client code, dates, …)."""
         data = [[self.p(esc(label), "label"), self.p(esc(value) or DASH, "value")] for label, value in rows]
         table = Table(data, colWidths=[38 * mm, self.width - 38 * mm], hAlign="LEFT")
         table.setStyle(TableStyle([
@@ -256,26 +216,7 @@ class IntakeReportPDF:
             ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
             ("LEFTPADDING", (0, 0), (-1, -1), 4),
         ]))
-        return [self.p(f"Trauma bonding screening {DASH} {esc(r.kind)}", "h1"), table, Spacer(1, 10)]
-
-    def _safety(self):
-        r = self.report
-        declined = f"Safety questions declined or not asked: {esc('; '.join(r.safety_declined))}"
-        if not r.flags:
-            story = [self.p(NO_FLAGS)]
-            if r.safety_declined:
-                story += [Spacer(1, 4), self._box([[self.p(declined, "amber_head")]], AMBER_BORDER, AMBER_BG, 1.5)]
-            return story + [Spacer(1, 6)]
-
-        rows = [[self.p(esc(URGENT_HEADING), "urgent_head")]]
-        for flag in r.flags:
-            rows.append([self.p(f"<b>{esc(flag.title)}</b><br/>{esc(flag.guidance)}", "box")])
-        rows.append([self.p("<b>Crisis resources:</b>", "box")])
-        resources = r.crisis_resources or ("None on file for this clinic.",)
-        rows += [[cell] for cell in self.bullets(resources, "box_bullet")]
-        if r.safety_declined:
-            rows.append([self.p(f"<b>{declined}</b>", "box")])
-        return [self._box(rows, URGENT_BORDER, URGENT_BG, 3), Spacer(1, 6)]
+        return [self.p(esc(title), "h1"), table, Spacer(1, 10)]
 
     def _box(self, rows, border, background, thickness):
         table = Table(rows, colWidths=[self.width])
@@ -305,6 +246,69 @@ class IntakeReportPDF:
             ("BOTTOMPADDING", (0, 0), (-1, -1), 7),
         ]))
         return table
+
+    def _grid_style(self):
+        return TableStyle([
+            ("GRID", (0, 0), (-1, -1), 0.5, GRID),
+            ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
+            ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, ZEBRA]),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 5),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 5),
+            ("TOPPADDING", (0, 0), (-1, -1), 3),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+        ])
+
+
+class IntakeReportPDF(ReportPDF):
+    """Renders one `IntakeReport` to PDF bytes."""
+
+    def document_title(self):
+        return f"Screening report {self.report.client_code} {self.report.date}"
+
+    def _story(self):
+        story = []
+        story += self._header()
+        story += self._safety()
+        for section in self.report.bonds:
+            story += self._bond(section)
+        story += self._protective()
+        story += self._notes()
+        story += self._appendix()
+        return story
+
+    def _header(self):
+        r = self.report
+        rows = [
+            ("Clinic", r.clinic_name),
+            ("Client code", r.client_code),
+            ("Date", r.date),
+            ("Clinician", r.clinician),
+            ("Instrument", f"{r.instrument_title} ({r.instrument_key})"),
+            ("Kind", r.kind),
+            ("Period asked about", r.period),
+        ]
+        rows += [("Amended", f"{a.date} by {a.by}: {a.reason}") for a in r.amendments]
+        return self._header_block(f"Trauma bonding screening {DASH} {r.kind}", rows)
+
+    def _safety(self):
+        r = self.report
+        declined = f"Safety questions declined or not asked: {esc('; '.join(r.safety_declined))}"
+        if not r.flags:
+            story = [self.p(NO_FLAGS)]
+            if r.safety_declined:
+                story += [Spacer(1, 4), self._box([[self.p(declined, "amber_head")]], AMBER_BORDER, AMBER_BG, 1.5)]
+            return story + [Spacer(1, 6)]
+
+        rows = [[self.p(esc(URGENT_HEADING), "urgent_head")]]
+        for flag in r.flags:
+            rows.append([self.p(f"<b>{esc(flag.title)}</b><br/>{esc(flag.guidance)}", "box")])
+        rows.append([self.p("<b>Crisis resources:</b>", "box")])
+        resources = r.crisis_resources or ("None on file for this clinic.",)
+        rows += [[cell] for cell in self.bullets(resources, "box_bullet")]
+        if r.safety_declined:
+            rows.append([self.p(f"<b>{declined}</b>", "box")])
+        return [self._box(rows, URGENT_BORDER, URGENT_BG, 3), Spacer(1, 6)]
 
     def _bond(self, section):
         intro = [Spacer(1, 14), self._band(section.heading, section.bond_type), Spacer(1, 6)]
@@ -359,18 +363,6 @@ class IntakeReportPDF:
         table = Table(data, colWidths=[self.width - 50 * mm, 28 * mm, 22 * mm], repeatRows=1, hAlign="LEFT")
         table.setStyle(self._grid_style())
         return table
-
-    def _grid_style(self):
-        return TableStyle([
-            ("GRID", (0, 0), (-1, -1), 0.5, GRID),
-            ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
-            ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, ZEBRA]),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 5),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 5),
-            ("TOPPADDING", (0, 0), (-1, -1), 3),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-        ])
 
     def _protective(self):
         pf = self.report.protective

@@ -43,6 +43,8 @@ def intake_note_summary(report):
     paragraphs.append(
         f"Protective factors present: {p.count} of {p.items} ({_list([x.title.lower() for x in p.present])})."
     )
+    for a in report.amendments:
+        paragraphs.append(f"Amended {a.date} by {a.by}: {a.reason}")
     if report.notes.strip():
         paragraphs.append("Clinician notes: " + report.notes.strip())
     paragraphs.append(report.disclaimer)

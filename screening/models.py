@@ -1,6 +1,7 @@
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -25,13 +26,29 @@ class Client(models.Model):
         settings.AUTH_USER_MODEL, blank=True, related_name="assigned_clients",
         help_text="Clinicians who see this client (unless the clinic opens every client to everyone).",
     )
+    rescreen_interval_days = models.PositiveSmallIntegerField(
+        "re-screen every (days)", null=True, blank=True, validators=[MinValueValidator(7), MaxValueValidator(730)],
+        help_text="Leave empty to use the clinic's interval.",
+    )
+    discharged_on = models.DateField(
+        null=True, blank=True, help_text="A discharged client is no longer due for re-screening.",
+    )
 
     class Meta:
         ordering = ["code"]
         constraints = [
             models.UniqueConstraint(Lower("code"), "clinic", name="client_code_unique_in_clinic"),
             models.CheckConstraint(condition=~Q(code=""), name="client_code_not_blank"),
+            models.CheckConstraint(
+                condition=Q(rescreen_interval_days__isnull=True)
+                | Q(rescreen_interval_days__gte=7, rescreen_interval_days__lte=730),
+                name="client_rescreen_interval_range",
+            ),
         ]
+
+    @property
+    def interval_days(self):
+        return self.rescreen_interval_days or self.clinic.rescreen_interval_days
 
     def __str__(self):
         return self.code
@@ -68,7 +85,8 @@ class Screening(models.Model):
     started_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)
-    # Written once at completion so lists, trends and reports never recompute them.
+    amended_at = models.DateTimeField(null=True, blank=True)
+    # Written at completion (and again at each amendment) so lists, trends and reports never recompute them.
     scores = models.JSONField(null=True, blank=True, editable=False)
 
     objects = ScreeningQuerySet.as_manager()
@@ -90,6 +108,7 @@ class Screening(models.Model):
             # One unfinished screening per client: a second "start" resumes the first.
             models.UniqueConstraint(fields=["client"], condition=Q(status="draft"), name="one_draft_per_client"),
             models.CheckConstraint(condition=Q(status__in=["draft", "complete"]), name="screening_status_valid"),
+            models.CheckConstraint(condition=Q(amended_at__isnull=True) | Q(status="complete"), name="screening_amended_only_if_complete"),
         ]
 
     def __str__(self):
@@ -163,3 +182,25 @@ class Answer(models.Model):
 
     def __str__(self):
         return f"{self.section}/{self.item_key}"
+
+
+class Amendment(models.Model):
+    """A correction to a completed screening: why, by whom, and the answers and scores it replaced."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    screening = models.ForeignKey(Screening, on_delete=models.PROTECT, related_name="amendments")
+    amended_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    amended_at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField()
+    # [{"section", "item_key", "before", "after"}]: what this amendment changed.
+    changes = models.JSONField()
+    # The whole answer set and scores as they stood before, so the original is never lost.
+    previous_answers = models.JSONField()
+    previous_scores = models.JSONField()
+
+    class Meta:
+        ordering = ["amended_at"]
+        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="amendment_has_reason")]
+
+    def __str__(self):
+        return f"Amendment of {self.screening_id} at {self.amended_at:%Y-%m-%d}"

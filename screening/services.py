@@ -94,3 +94,48 @@ def complete_screening(screening_id, user_scoped_queryset):
         screening.completed_at = timezone.now()
         screening.save(update_fields=["scores", "status", "completed_at", "updated_at"])
         return screening, []
+
+
+class NothingChanged(Exception):
+    """An amendment must change at least one answer."""
+
+
+def amend_screening(screening_id, user_scoped_queryset, user, reason, values_by_section):
+    """Correct answers of a completed screening, keeping what they were; scores are recomputed.
+
+    values_by_section: {section: {item_key: int | DECLINED}}. Returns the Amendment.
+    """
+    from screening.models import Amendment
+
+    with transaction.atomic():
+        screening = user_scoped_queryset.select_for_update(of=("self",)).get(pk=screening_id)
+        if screening.is_draft:
+            raise ScreeningLocked("A draft is edited, not amended.")
+        rows = {(a.section, a.item_key): a for a in screening.answers.all()}
+        before = {key: (DECLINED if a.declined else a.value) for key, a in rows.items()}
+        changes = []
+        for section, values in values_by_section.items():
+            for key, value in values.items():
+                if value is None or before.get((section, key)) == value:
+                    continue
+                changes.append({"section": section, "item_key": key, "before": before.get((section, key)), "after": value})
+        if not changes:
+            raise NothingChanged()
+        now = timezone.now()
+        amendment = Amendment.objects.create(
+            screening=screening, amended_by=user, amended_at=now, reason=reason.strip(), changes=changes,
+            previous_answers=[{"section": s, "item_key": k, "answer": v} for (s, k), v in sorted(before.items())],
+            previous_scores=screening.scores,
+        )
+        for change in changes:
+            declined = change["after"] == DECLINED
+            number = None if declined else change["after"]
+            Answer.objects.update_or_create(
+                screening=screening, section=change["section"], item_key=change["item_key"],
+                defaults={"value": number, "declined": declined, "answered_at": now},
+            )
+        after = screening.answer_map()
+        screening.scores = score_screening(screening.instrument, screening.bonds_in_scope, after).to_dict()
+        screening.amended_at = now
+        screening.save(update_fields=["scores", "amended_at", "updated_at"])
+        return amendment

@@ -9,10 +9,11 @@ from clinicians import audit
 from clinicians.decorators import clinic_admin_required, clinic_member_required
 from clinicians.forms import AssignmentForm
 from clinicians.models import AuditEvent
-from clinicians.scoping import clients_for, get_client_for_user, get_screening_for_user, screenings_for
-from screening import services
+from clinicians.scoping import caseload_for, clients_for, get_client_for_user, get_screening_for_user, screenings_for
+from screening import schedule, services
 from screening.forms import BondsForm, ClientForm, ItemsForm, NotesForm, item_field_name
-from screening.instrument import BOND_TYPES
+from screening.history import local_date
+from screening.instrument import BOND_TYPES, load_instrument
 from screening.scoring import PROTECTIVE, SAFETY, unanswered_items
 from screening.steps import BONDS, REVIEW, all_step_slugs, neighbours, steps_for
 
@@ -28,8 +29,22 @@ def home(request):
         screenings_for(request.user).drafts().filter(clinician=request.user)
         .select_related("client").order_by("-updated_at")
     )
-    recent = screenings_for(request.user).completed().select_related("client", "clinician").order_by("-completed_at")[:10]
-    return render(request, "screening/home.html", {"drafts": drafts, "recent": recent})
+    today = timezone.localdate()
+    caseload = caseload_for(request.user).select_related("clinic").annotate(
+        last_completed=Max("screenings__completed_at", filter=Q(screenings__status="complete")),
+    )
+    groups = {schedule.OVERDUE: [], schedule.DUE: [], schedule.NEVER: []}
+    for client in caseload:
+        last = local_date(client.last_completed) if client.last_completed else None
+        due = schedule.due_status(last, client.interval_days, today, client.discharged_on)
+        if due.status in groups:
+            groups[due.status].append({"client": client, "due": due, "last": last})
+    groups[schedule.OVERDUE].sort(key=lambda row: -row["due"].days)
+    groups[schedule.DUE].sort(key=lambda row: row["due"].days)
+    return render(request, "screening/home.html", {
+        "drafts": drafts, "overdue": groups[schedule.OVERDUE], "due": groups[schedule.DUE],
+        "never": groups[schedule.NEVER],
+    })
 
 
 @require_GET
@@ -64,14 +79,28 @@ def client_create(request):
 @clinic_member_required
 def client_detail(request, client_id):
     client = get_client_for_user(request.user, client_id)
-    screenings = client.screenings.select_related("clinician").order_by("-started_at")
+    screenings = list(client.screenings.select_related("clinician").order_by("-started_at"))
+    instrument = load_instrument()
+    history = [history_row(s, instrument) for s in screenings]
+    completed = [s for s in screenings if not s.is_draft]
+    last = local_date(max(s.completed_at for s in completed)) if completed else None
     audit.record(request, AuditEvent.Action.CLIENT_VIEWED, obj=client)
     return render(request, "screening/client_detail.html", {
         "client": client,
-        "screenings": screenings,
+        "history": history,
+        "bond_types": instrument.bond_types,
         "draft": next((s for s in screenings if s.is_draft), None),
         "assigned": client.assigned.all(),
+        "due": schedule.due_status(last, client.interval_days, timezone.localdate(), client.discharged_on),
+        "has_screenings": bool(screenings),
     })
+
+
+def history_row(screening, instrument):
+    """One line of a client's history: per bond total, stages and signs present, and the flags."""
+    scores = screening.stored_scores()
+    bonds = [scores.bond(b.key) if scores else None for b in instrument.bond_types]
+    return {"screening": screening, "bonds": bonds, "flags": [f.flag for f in scores.flags] if scores else []}
 
 
 @require_http_methods(["GET", "POST"])

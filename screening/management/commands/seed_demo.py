@@ -20,13 +20,18 @@ DEMO_USERS = [
     ("clinician@demo.clinic", "Casey Clinician", User.Role.CLINICIAN),
 ]
 
-# (client code, [(days ago, bonds in scope, intensity 0..3, safety "yes" item indexes)], draft?)
+BOTH = ["abuser", "v2v"]
+# (client code, [(days ago, bonds in scope, intensity 0..3, safety "yes" item indexes)], draft?, discharged?)
 DEMO_CLIENTS = [
-    ("C-1001", [(200, ["abuser", "v2v"], 2.2, [1, 4]), (110, ["abuser", "v2v"], 1.6, [4]), (20, ["abuser", "v2v"], 1.0, [])], False),
-    ("C-1002", [(75, ["abuser"], 1.8, [])], False),
-    ("C-1003", [(130, ["v2v"], 2.0, [0]), (35, ["v2v"], 1.4, [])], False),
-    ("C-1004", [], False),
-    ("C-1005", [], True),
+    ("C-1001", [(390, BOTH, 2.4, [1, 4]), (300, BOTH, 2.1, [4]), (200, BOTH, 1.8, [4]), (110, BOTH, 1.4, []),
+                (20, BOTH, 1.0, [])], False, False),
+    ("C-1002", [(80, ["abuser"], 1.8, [])], False, False),
+    ("C-1003", [(130, ["v2v"], 2.0, [0]), (35, ["v2v"], 1.4, [])], False, False),
+    ("C-1004", [], False, False),
+    ("C-1005", [], True, False),
+    ("C-1006", [(400, BOTH, 2.2, [2]), (290, ["abuser"], 2.0, []), (190, BOTH, 1.9, [3]), (100, BOTH, 1.7, [])],
+     False, False),
+    ("C-1007", [(250, ["abuser"], 1.2, []), (160, ["abuser"], 0.6, [])], False, True),
 ]
 
 
@@ -69,7 +74,7 @@ class Command(BaseCommand):
             users[role] = user
         clinician = users[User.Role.CLINICIAN]
         now = timezone.now()
-        for code, history, with_draft in DEMO_CLIENTS:
+        for code, history, with_draft, discharged in DEMO_CLIENTS:
             client, created = Client.objects.get_or_create(
                 clinic=clinic, code=code, defaults={"created_by": clinician}
             )
@@ -90,6 +95,11 @@ class Command(BaseCommand):
                 Screening.objects.filter(pk=screening.pk).update(
                     started_at=when - timedelta(minutes=25), completed_at=when
                 )
+            if discharged:
+                client.discharged_on = (now - timedelta(days=30)).date()
+                client.save(update_fields=["discharged_on"])
+            if code == "C-1001":
+                self.amend_one(client, clinician, instrument)
             if with_draft:
                 screening, _ = services.start_screening(client, clinician)
                 screening.abuser_in_scope = True
@@ -100,3 +110,17 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo clinic ready: {clinic.name}"))
         for email, name, role in DEMO_USERS:
             self.stdout.write(f"  {role.label:<13} {email}  password: {DEMO_PASSWORD}")
+
+    def amend_one(self, client, clinician, instrument):
+        """A correction on the second screening, so the demo shows what an amendment looks like."""
+        screening = client.screenings.completed().order_by("completed_at")[1]
+        item = instrument.protective_items[0]
+        current = screening.answer_map().get((PROTECTIVE, item.key))
+        services.amend_screening(
+            screening.id, Screening.objects.all(), clinician,
+            "Client clarified at the next session that they did have someone to talk to.",
+            {PROTECTIVE: {item.key: 0 if current == 1 else 1}},
+        )
+        when = screening.completed_at + timedelta(days=7)
+        Screening.objects.filter(pk=screening.pk).update(amended_at=when)
+        screening.amendments.update(amended_at=when)
