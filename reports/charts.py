@@ -20,8 +20,8 @@ FLAG = colors.HexColor("#b00020")
 GRID = colors.HexColor("#d5d8dc")
 TEXT = colors.HexColor("#333333")
 
-LEFT, RIGHT, BOTTOM, TOP = 42, 14, 34, 24
-GAP = 26  # between the two panels
+LEFT, RIGHT, BOTTOM, TOP = 34, 14, 34, 30
+GAP = 18  # between the two panels
 
 
 def _x_positions(dates, x0, width):
@@ -32,13 +32,12 @@ def _x_positions(dates, x0, width):
     return [x0 + width * (d.toordinal() - first) / span for d in dates]
 
 
-def _panel(d, x0, y0, w, h, ymax, ticks, label):
+def _panel(d, x0, y0, w, h, ymax, ticks, suffix=""):
     for t in ticks:
         y = y0 + h * t / ymax
         d.add(Line(x0, y, x0 + w, y, strokeColor=GRID, strokeWidth=0.5))
-        d.add(String(x0 - 4, y - 3, f"{t:g}", fontName=FONT, fontSize=7, fillColor=TEXT, textAnchor="end"))
+        d.add(String(x0 - 4, y - 3, f"{t:g}{suffix}", fontName=FONT, fontSize=7, fillColor=TEXT, textAnchor="end"))
     d.add(Line(x0, y0, x0, y0 + h, strokeColor=TEXT, strokeWidth=0.6))
-    d.add(String(x0, y0 + h + 6, label, fontName=FONT, fontSize=8, fillColor=TEXT))
 
 
 def _line(d, xs, ys, colour, y0, h, ymax, dashed=False):
@@ -65,7 +64,7 @@ def trend_drawing(series, title, width=480, height=260):
     top_y = BOTTOM + bottom_h + GAP
     xs = _x_positions([p.date for p in series], LEFT, plot_w)
 
-    _panel(d, LEFT, top_y, plot_w, top_h, 100, (0, 25, 50, 75, 100), "Total, % of the maximum")
+    _panel(d, LEFT, top_y, plot_w, top_h, 100, (0, 25, 50, 75, 100), "%")
     _line(d, xs, [p.percent for p in series], TOTAL, top_y, top_h, 100)
     for x, p in zip(xs, series):
         if p.percent is not None:
@@ -75,8 +74,7 @@ def trend_drawing(series, title, width=480, height=260):
             d.add(Polygon([x - 4, y, x + 4, y, x, y + 7], fillColor=FLAG, strokeColor=None))
 
     count_max = max(10, max(p.signs_applicable for p in series))
-    _panel(d, LEFT, bottom_y, plot_w, bottom_h, count_max, (0, 5, 10) if count_max == 10 else (0, count_max // 2, count_max),
-           "Stages present (of 7) and warning signs present")
+    _panel(d, LEFT, bottom_y, plot_w, bottom_h, count_max, (0, 5, 10) if count_max == 10 else (0, count_max // 2, count_max))
     _line(d, xs, [p.stages for p in series], STAGES, bottom_y, bottom_h, count_max)
     _line(d, xs, [p.signs for p in series], SIGNS, bottom_y, bottom_h, count_max, dashed=True)
     for x, p in zip(xs, series):
@@ -95,7 +93,8 @@ def trend_drawing(series, title, width=480, height=260):
     # Legend, in words as well as colour.
     y = 4
     x = LEFT
-    for colour, text in ((TOTAL, "total %"), (STAGES, "stages present"), (SIGNS, "warning signs present (dashed)")):
+    for colour, text in ((TOTAL, "total, % of maximum (top)"), (STAGES, "stages present (of 7)"),
+                         (SIGNS, "warning signs present (dashed)")):
         d.add(Rect(x, y, 8, 8, fillColor=colour, strokeColor=None))
         d.add(String(x + 11, y + 1, text, fontName=FONT, fontSize=7, fillColor=TEXT))
         x += 14 + 4.2 * len(text)
@@ -116,6 +115,8 @@ def _style_to_attributes(match):
             name, value = (s.strip() for s in part.split(":", 1))
             if name == "clip-path":
                 continue
+            if name == "font-family":
+                value = "DejaVu Sans, Helvetica, Arial, sans-serif"  # the PDF embeds DejaVu; a browser may not have it
             attrs.append(f'{name}="{"none" if value == "None" else value}"')
     return " " + " ".join(attrs) if attrs else ""
 
@@ -127,6 +128,9 @@ def svg(drawing, label):
     text = _STYLE.sub(_style_to_attributes, text)
     text = re.sub(r"<title>.*?</title>", f"<title>{_escape(label)}</title>", text, count=1, flags=re.S)
     text = re.sub(r"<desc>.*?</desc>\s*", "", text, count=1, flags=re.S)
+    # Two charts share a page: drop the fixed ids (the clip path only covers the whole drawing).
+    text = re.sub(r"<clipPath id=\"clip\">.*?</clipPath>\s*", "", text, count=1, flags=re.S)
+    text = text.replace(' id="group"', "")
     return text.replace("<svg ", '<svg role="img" class="trend-chart" ', 1)
 
 

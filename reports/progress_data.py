@@ -8,7 +8,8 @@ from django.utils import timezone
 from reports.data import BOND_HEADINGS
 from screening.history import bond_titles, points
 from screening.instrument import CURRENT_KEY, load_instrument
-from screening.progress import ListChange, SeriesPoint, list_change, bond_series, completed_in_order
+from screening.models import Screening
+from screening.progress import ListChange, SeriesPoint, bond_series, completed_in_order, list_change, percent_change
 
 
 @dataclass(frozen=True)
@@ -70,10 +71,8 @@ class ProgressReport:
     amended: tuple[date, ...]
 
 
-def _delta(a, b):
-    if a is None or b is None:
-        return None
-    return round(b - a, 1)
+def _kind(kind):
+    return Screening.Kind(kind).label
 
 
 def _bond_section(history, key, title, instrument_key):
@@ -87,10 +86,10 @@ def _bond_section(history, key, title, instrument_key):
             continue
         first = first or bond
         rows.append(ScoreRow(
-            date=p.date, kind=p.kind, percent=bond.percent, raw=bond.raw, maximum=bond.maximum,
+            date=p.date, kind=_kind(p.kind), percent=bond.percent, raw=bond.raw, maximum=bond.maximum,
             stages=bond.stages_present, signs=len(bond.signs_present), signs_applicable=bond.signs_applicable,
-            since_first=_delta(first.percent, bond.percent) if bond is not first else None,
-            since_previous=_delta(previous.percent, bond.percent) if previous is not None else None,
+            since_first=percent_change(first, bond) if bond is not first else None,
+            since_previous=percent_change(previous, bond),
             amended=p.amended,
         ))
         previous = bond
@@ -121,7 +120,7 @@ def build_progress_report(client, user, start=None, end=None):
         instrument_title=instrument.title,
         disclaimer=instrument.disclaimer,
         screenings=len(same),
-        flag_history=tuple(FlagLine(p.date, p.kind, tuple(f.flag for f in p.scores.flags)) for p in done),
+        flag_history=tuple(FlagLine(p.date, _kind(p.kind), tuple(f.flag for f in p.scores.flags)) for p in done),
         bonds=tuple(_bond_section(history, key, title, instrument_key) for key, title in bond_titles(instrument)),
         protective=tuple(ProtectiveRow(p.date, p.scores.protective.count, p.scores.protective.items) for p in same),
         other_versions=tuple(sorted({p.instrument for p in done} - {instrument_key})),

@@ -52,7 +52,7 @@ class ProgressReportPDF(ReportPDF):
         data = [[self.p("Date", "cell_head"), self.p("Kind", "cell_head"), self.p("Safety flags raised", "cell_head")]]
         for line in lines:
             flags = "; ".join(line.flags)
-            data.append([self.p(str(line.date), "cell"), self.p(esc(line.kind.capitalize()), "cell"),
+            data.append([self.p(str(line.date), "cell"), self.p(esc(line.kind), "cell"),
                          self.p(f"<b>URGENT: {esc(flags)}</b>" if flags else "None", "cell")])
         table = Table(data, colWidths=[30 * mm, 30 * mm, self.width - 60 * mm], repeatRows=1, hAlign="LEFT")
         table.setStyle(self._grid_style())
@@ -70,7 +70,7 @@ class ProgressReportPDF(ReportPDF):
             total = (f"{row.raw} of {row.maximum} ({fmt_percent(row.percent)}%)" if row.percent is not None
                      else "not scored")
             data.append([self.p(str(row.date) + (" (amended)" if row.amended else ""), "cell"),
-                         self.p(esc(row.kind.capitalize()), "cell"), self.p(total, "cell"),
+                         self.p(esc(row.kind), "cell"), self.p(total, "cell"),
                          self.p(f"{row.stages} of 7", "cell"), self.p(f"{row.signs} of {row.signs_applicable}", "cell"),
                          self.p(_signed(row.since_first), "cell"), self.p(_signed(row.since_previous), "cell")])
         widths = [26, 22, 38, 18, 18, 22, 24]

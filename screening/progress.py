@@ -29,6 +29,13 @@ class ListChange:
     still: tuple[str, ...]
 
 
+def percent_change(before, after):
+    """Change in percentage points between two BondScores, from the raw sums (not the rounded %)."""
+    if before is None or after is None or not before.scored or not after.scored:
+        return None
+    return round(100 * (after.raw / after.maximum - before.raw / before.maximum), 1)
+
+
 @dataclass(frozen=True)
 class BondChange:
     bond_type: str
@@ -37,15 +44,10 @@ class BondChange:
     screened_after: bool
     percent_before: float | None
     percent_after: float | None
+    percent_delta: float | None
     stages: ListChange
     signs: ListChange
     indicators: ListChange
-
-    @property
-    def percent_delta(self):
-        if self.percent_before is None or self.percent_after is None:
-            return None
-        return round(self.percent_after - self.percent_before, 1)
 
     @property
     def summary(self):
@@ -135,6 +137,7 @@ def compare(base, current, bond_types):
             screened_before=before is not None, screened_after=after is not None,
             percent_before=before.percent if before else None,
             percent_after=after.percent if after else None,
+            percent_delta=percent_change(before, after),
             stages=list_change(_present(before, "stages"), _present(after, "stages")),
             signs=list_change(_present(before, "signs_present"), _present(after, "signs_present")),
             indicators=list_change(_present(before, "indicators_present"), _present(after, "indicators_present")),

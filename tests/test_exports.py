@@ -1,0 +1,110 @@
+"""Exports round-trip through pandas with the right columns; the clinic files carry no client codes."""
+
+import io
+
+import pandas as pd
+import pytest
+from django.urls import reverse
+
+from clinicians.models import AuditEvent
+from reports import exports
+from screening.models import Client
+
+
+def _csv(response):
+    return pd.read_csv(io.BytesIO(b"".join(response.streaming_content)))
+
+
+@pytest.fixture
+def two_clients(client_record, clinician, clinic, make_screening, instrument):
+    other = Client.objects.create(clinic=clinic, code="SECRET-77", created_by=clinician)
+    other.assigned.add(clinician)
+    make_screening(client_record, clinician, value=2, safety_yes=("safety-suicidal-thoughts",))
+    make_screening(client_record, clinician, bonds=("abuser",), value=1)
+    make_screening(other, clinician, bonds=("v2v",), value=0)
+    make_screening(other, clinician, complete=False)  # drafts are not exported
+    return client_record, other
+
+
+def test_client_history_csv(logged_in, two_clients, instrument):
+    client_record, _other = two_clients
+    frame = _csv(logged_in.get(reverse("client_history_csv", args=[client_record.id])))
+    assert list(frame.columns) == exports.SCORE_COLUMNS
+    assert len(frame) == 3 and set(frame["client"]) == {"C-0001"}
+    n = len(instrument.items_for_bond("abuser"))
+    abuser = frame[frame["bond"] == "abuser"].sort_values("total")
+    assert list(abuser["total"]) == [n, 2 * n] and list(abuser["maximum"]) == [3 * n, 3 * n]
+    assert frame["safety_flags"].fillna("").str.contains("Suicidal").sum() == 2  # both bond rows of that screening
+
+
+def test_clinic_csv_is_de_identified(client, clinic_admin, two_clients, instrument):
+    client.force_login(clinic_admin)
+    scores = client.get(reverse("clinic_export_screenings"))
+    raw = b"".join(scores.streaming_content)
+    frame = pd.read_csv(io.BytesIO(raw))
+    assert list(frame.columns) == exports.SCORE_COLUMNS and len(frame) == 4
+    assert b"C-0001" not in raw and b"SECRET-77" not in raw and b"Casey" not in raw
+    assert frame["client"].nunique() == 2 and frame["screening"].nunique() == 3
+    assert frame["client"].str.match(r"^C[0-9a-f]{12}$").all()
+
+    items = client.get(reverse("clinic_export_items"))
+    raw = b"".join(items.streaming_content)
+    frame = pd.read_csv(io.BytesIO(raw))
+    assert list(frame.columns) == exports.ITEM_COLUMNS
+    per_screening = len(instrument.safety_items) + len(instrument.protective_items)
+    expected = (3 * per_screening + 2 * len(instrument.items_for_bond("abuser"))
+                + 2 * len(instrument.items_for_bond("v2v")))
+    assert len(frame) == expected
+    assert b"C-0001" not in raw and b"SECRET-77" not in raw
+    assert set(frame["section"]) == {"abuser", "v2v", "safety", "protective"}
+
+
+def test_keys_are_stable_across_exports(client, clinic_admin, two_clients):
+    client.force_login(clinic_admin)
+    first = _csv(client.get(reverse("clinic_export_screenings")))
+    second = _csv(client.get(reverse("clinic_export_screenings")))
+    assert list(first["client"]) == list(second["client"])
+
+
+def test_clinic_xlsx_has_three_sheets(client, clinic_admin, two_clients, instrument):
+    client.force_login(clinic_admin)
+    response = client.get(reverse("clinic_export_xlsx"))
+    assert response["Content-Disposition"].startswith('attachment; filename="clinic-export-')
+    content = b"".join(response.streaming_content)
+    sheets = pd.read_excel(io.BytesIO(content), sheet_name=None)
+    assert list(sheets) == ["screenings", "items", "data dictionary"]
+    assert list(sheets["screenings"].columns) == exports.SCORE_COLUMNS and len(sheets["screenings"]) == 4
+    dictionary = sheets["data dictionary"]
+    assert set(dictionary["item_key"]) >= {i.key for i in instrument.bond_items}
+    assert dictionary["scale"].str.contains("Almost always").any()
+    assert (dictionary["instrument"] == "tbsc-1").all()
+    flat = pd.concat(sheets.values()).astype(str).to_string()
+    assert "C-0001" not in flat and "SECRET-77" not in flat
+
+
+def test_each_export_is_audited(client, clinic_admin, two_clients):
+    client.force_login(clinic_admin)
+    for name in ("clinic_export_screenings", "clinic_export_items", "clinic_export_xlsx"):
+        client.get(reverse(name))
+    client.get(reverse("client_history_csv", args=[two_clients[0].id]))
+    assert AuditEvent.objects.filter(action="export").count() == 4
+
+
+def test_xlsx_rolls_over_past_the_row_limit(monkeypatch, two_clients, tmp_path):
+    from screening.models import Screening
+
+    monkeypatch.setattr(exports, "EXCEL_MAX_ROWS", 40)
+    target = tmp_path / "x.xlsx"
+    exports.write_xlsx(target, Screening.objects.all(), ["tbsc-1"])
+    sheets = pd.read_excel(target, sheet_name=None)
+    item_sheets = [name for name in sheets if name.startswith("items")]
+    assert len(item_sheets) > 1 and all(len(sheets[n]) <= 39 for n in item_sheets)
+    assert sum(len(sheets[n]) for n in item_sheets) == len(exports.pd.concat(list(exports.item_frames(Screening.objects.all()))))
+
+
+def test_chunks_cover_every_screening(monkeypatch, two_clients):
+    from screening.models import Screening
+
+    monkeypatch.setattr(exports, "CHUNK", 1)
+    frames = list(exports.score_frames(Screening.objects.all()))
+    assert len(frames) == 3 and sum(len(f) for f in frames) == 4
