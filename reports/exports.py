@@ -24,6 +24,9 @@ SCORE_COLUMNS = [
     "total", "maximum", "percent", "stages_present", "signs_present", "signs_applicable",
     "indicators_present", "indicators_applicable", "safety_flags", "protective_present", "protective_items",
 ]
+# The one-client history (identified, for the clinician) also carries why each correction was made;
+# free text stays out of the de-identified clinic files.
+HISTORY_COLUMNS = SCORE_COLUMNS + ["amendment_reasons"]
 ITEM_COLUMNS = ["screening", "client", "date", "instrument", "section", "item_key", "answer"]
 
 
@@ -32,19 +35,22 @@ def pseudonym(kind, value):
     return f"{kind[0].upper()}{digest[:12]}"
 
 
-def _screening_rows(screening, client_label):
+def _screening_rows(screening, client_label, reasons=()):
     scores = scores_from_dict(screening.scores)
+    amended = timezone.localtime(screening.amended_at).date().isoformat() if screening.amended_at else ""
     base = {
         "screening": pseudonym("screening", screening.id) if client_label is None else str(screening.id),
         "client": client_label or pseudonym("client", screening.client_id),
         "date": timezone.localtime(screening.completed_at).date().isoformat(),
         "kind": screening.kind,
         "instrument": screening.instrument_key,
-        "amended": screening.amended_at is not None,
+        "amended": amended,
         "safety_flags": "; ".join(f.flag for f in scores.flags),
         "protective_present": scores.protective.count,
         "protective_items": scores.protective.items,
     }
+    if client_label is not None:
+        base["amendment_reasons"] = " | ".join(reasons)
     for bond in scores.bonds:
         yield {
             **base,
@@ -70,10 +76,18 @@ def _chunks(queryset):
 
 
 def score_frames(screenings, client_label=None):
-    """DataFrames of SCORE_COLUMNS, one per chunk. client_label: the code for a one-client export."""
+    """DataFrames of SCORE_COLUMNS, one per chunk: de-identified, or with client_label (the code)
+    and amendment reasons for a one-client history (HISTORY_COLUMNS)."""
+    from screening.models import Amendment
+
+    columns = SCORE_COLUMNS if client_label is None else HISTORY_COLUMNS
     for batch in _chunks(screenings.completed()):
-        rows = [row for s in batch for row in _screening_rows(s, client_label)]
-        yield pd.DataFrame(rows, columns=SCORE_COLUMNS)
+        reasons = {}
+        if client_label is not None:
+            for screening_id, reason in Amendment.objects.filter(screening__in=batch).values_list("screening_id", "reason"):
+                reasons.setdefault(screening_id, []).append(reason)
+        rows = [row for s in batch for row in _screening_rows(s, client_label, reasons.get(s.pk, ()))]
+        yield pd.DataFrame(rows, columns=columns)
 
 
 def item_frames(screenings):

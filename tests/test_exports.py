@@ -29,7 +29,7 @@ def two_clients(client_record, clinician, clinic, make_screening, instrument):
 def test_client_history_csv(logged_in, two_clients, instrument):
     client_record, _other = two_clients
     frame = _csv(logged_in.get(reverse("client_history_csv", args=[client_record.id])))
-    assert list(frame.columns) == exports.SCORE_COLUMNS
+    assert list(frame.columns) == exports.HISTORY_COLUMNS
     assert len(frame) == 3 and set(frame["client"]) == {"C-0001"}
     n = len(instrument.items_for_bond("abuser"))
     abuser = frame[frame["bond"] == "abuser"].sort_values("total")
@@ -108,3 +108,23 @@ def test_chunks_cover_every_screening(monkeypatch, two_clients):
     monkeypatch.setattr(exports, "CHUNK", 1)
     frames = list(exports.score_frames(Screening.objects.all()))
     assert len(frames) == 3 and sum(len(f) for f in frames) == 4
+
+
+def test_amended_screenings_are_marked(logged_in, client, clinic_admin, two_clients, instrument):
+    from screening import services
+    from screening.models import Screening
+
+    client_record, _other = two_clients
+    screening = client_record.screenings.completed().first()
+    item = instrument.protective_items[0]
+    services.amend_screening(screening.id, Screening.objects.all(), clinic_admin, "Recorded in the wrong row.",
+                             {"protective": {item.key: 0}})
+    frame = _csv(logged_in.get(reverse("client_history_csv", args=[client_record.id])))
+    amended = frame[frame["screening"] == str(screening.id)]
+    assert amended["amended"].notna().all() and (amended["amendment_reasons"] == "Recorded in the wrong row.").all()
+    assert frame[frame["screening"] != str(screening.id)]["amended"].isna().all()
+
+    client.force_login(clinic_admin)
+    raw = b"".join(client.get(reverse("clinic_export_screenings")).streaming_content)
+    assert b"Recorded in the wrong row." not in raw
+    assert pd.read_csv(io.BytesIO(raw))["amended"].notna().sum() == len(screening.stored_scores().bonds)

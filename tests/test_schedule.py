@@ -66,7 +66,7 @@ def test_home_lists_overdue_due_and_never(logged_in, clinic, clinician, make_scr
     rows["GONE"].save()
     body = logged_in.get(reverse("home")).content.decode()
     assert "OVER" in body and "Overdue</span> by 30 days" in body
-    assert "SOON" in body and "due in 5 days" in body
+    assert "SOON" in body and "(in 5 days)" in body
     assert "NEVER" in body and "Never screened" in body
     assert "LATER" not in body and "GONE" not in body
 
