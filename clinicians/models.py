@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from clinicians.append_only import AppendOnlyModel
+
 # The seed's resources; each clinic may replace this text with its own local numbers.
 DEFAULT_CRISIS_RESOURCES = """If there is immediate danger, call emergency services (911 in the US) or go to the nearest emergency room.
 988 Suicide & Crisis Lifeline: call or text 988 (US).
@@ -161,21 +163,7 @@ class Invitation(models.Model):
         return self.accepted_at is not None
 
 
-class AppendOnlyError(Exception):
-    """An audit row was about to be changed or deleted."""
-
-
-class AuditEventQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise AppendOnlyError("The audit trail is append-only: rows cannot be updated.")
-
-    def delete(self):
-        raise AppendOnlyError("The audit trail is append-only: rows cannot be deleted.")
-
-    _raw_delete = delete
-
-
-class AuditEvent(models.Model):
+class AuditEvent(AppendOnlyModel):
     """Who did what, to which record, when and from where. Rows are only ever added.
 
     Guarded here (save of an existing row, delete, queryset update/delete) and, on PostgreSQL,
@@ -205,6 +193,7 @@ class AuditEvent(models.Model):
         TWO_FACTOR_ENABLED = "two_factor_enabled", "Turned on two-factor"
         TWO_FACTOR_RESET = "two_factor_reset", "Reset two-factor"
         SETTINGS_CHANGED = "settings_changed", "Changed clinic settings"
+        FLAG_FOLLOW_UP = "flag_follow_up", "Recorded a safety follow-up"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -217,19 +206,9 @@ class AuditEvent(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     detail = models.CharField(max_length=200, blank=True)
 
-    objects = AuditEventQuerySet.as_manager()
-
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["clinic", "-at"])]
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise AppendOnlyError("The audit trail is append-only: rows cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("The audit trail is append-only: rows cannot be deleted.")

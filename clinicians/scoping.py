@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
 from clinicians.models import AuditEvent, User
-from screening.models import Client, Screening
+from screening.models import Client, SafetyFlag, Screening
 
 
 def _clinic_id(user):
@@ -45,6 +45,23 @@ def screenings_for(user):
     if not sees_every_client(user):
         screenings = screenings.filter(client__assigned=user)
     return screenings
+
+
+def flags_for(user):
+    flags = SafetyFlag.objects.filter(client__clinic_id=_clinic_id(user))
+    if not sees_every_client(user):
+        flags = flags.filter(client__assigned=user)
+    return flags
+
+
+def caseload_flags_for(user):
+    """The open flags on a user's home page: of their caseload (every client, for a clinic admin)."""
+    flags = flags_for(user).filter(resolved_at__isnull=True)
+    return flags if user.is_clinic_admin else flags.filter(client__assigned=user)
+
+
+def get_flag_for_user(user, flag_id):
+    return get_object_or_404(flags_for(user).select_related("client", "screening"), pk=flag_id)
 
 
 def get_client_for_user(user, client_id):

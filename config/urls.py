@@ -5,7 +5,7 @@ from django.urls import path
 from clinicians import two_factor
 from clinicians import views as clinician_views
 from reports import views as report_views
-from screening import progress_views
+from screening import flag_views, progress_views
 from screening import views as screening_views
 
 urlpatterns = [
@@ -25,6 +25,7 @@ urlpatterns = [
     path("screenings/<uuid:screening_id>/", report_views.results, name="results"),
     path("screenings/<uuid:screening_id>/report.pdf", report_views.intake_pdf, name="intake_pdf"),
     path("screenings/<uuid:screening_id>/amend/", progress_views.screening_amend, name="screening_amend"),
+    path("flags/<uuid:flag_id>/", flag_views.flag_detail, name="flag_detail"),
     path("clinic/settings/", clinician_views.clinic_settings, name="clinic_settings"),
     path("clinic/clinicians/", clinician_views.members, name="members"),
     path("clinic/clinicians/invite/", clinician_views.invite, name="invite"),

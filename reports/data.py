@@ -14,9 +14,51 @@ UNANSWERED_LABEL = "Not answered"
 
 
 @dataclass(frozen=True)
+class FollowUpNote:
+    date: str
+    by: str
+    action: str
+    note: str
+    resolves: bool
+
+
+@dataclass(frozen=True)
 class Flag:
     title: str
     guidance: str
+    status: str = ""  # "Open: no follow-up recorded", "Resolved 2026-01-31", …
+    recurring: bool = False
+    follow_ups: tuple[FollowUpNote, ...] = ()
+    flag_id: str = ""
+
+
+def flag_status(flag, follow_up_count):
+    if flag.resolved_at:
+        return f"Resolved {timezone.localtime(flag.resolved_at):%Y-%m-%d}"
+    if follow_up_count:
+        return f"Open: {follow_up_count} follow-up{'s' if follow_up_count != 1 else ''} recorded, not resolved"
+    return "Open: no follow-up recorded"
+
+
+def follow_up_notes(flag):
+    return tuple(
+        FollowUpNote(
+            date=timezone.localtime(f.recorded_at).strftime("%Y-%m-%d"), by=f.recorded_by.get_full_name(),
+            action=f.get_action_display() + (f" to {f.referral_to}" if f.referral_to else ""),
+            note=f.note, resolves=f.resolves,
+        )
+        for f in flag.follow_ups.all()
+    )
+
+
+def screening_flags(screening, guidance):
+    """The screening's flag records with their follow-ups; guidance: {item_key: text}."""
+    records = screening.safety_flags.prefetch_related("follow_ups__recorded_by")
+    return tuple(
+        Flag(title=f.title, guidance=guidance.get(f.item_key, ""), status=flag_status(f, len(f.follow_ups.all())),
+             recurring=f.recurring, follow_ups=follow_up_notes(f), flag_id=str(f.id))
+        for f in records
+    )
 
 
 @dataclass(frozen=True)
@@ -143,7 +185,7 @@ def build_intake_report(screening):
         kind=screening.get_kind_display(),
         period=instrument.period,
         disclaimer=instrument.disclaimer,
-        flags=tuple(Flag(f.flag, f.guidance) for f in scores.flags),
+        flags=screening_flags(screening, {i.key: i.guidance for i in instrument.safety_items}),
         safety_declined=tuple(p.title for p in scores.safety_declined),
         crisis_resources=tuple(line.strip() for line in clinic.crisis_resources.splitlines() if line.strip()),
         bonds=bonds,

@@ -302,7 +302,14 @@ class IntakeReportPDF(ReportPDF):
 
         rows = [[self.p(esc(URGENT_HEADING), "urgent_head")]]
         for flag in r.flags:
-            rows.append([self.p(f"<b>{esc(flag.title)}</b><br/>{esc(flag.guidance)}", "box")])
+            title = esc(flag.title) + (" (recurring: also raised at the previous screening)" if flag.recurring else "")
+            rows.append([self.p(f"<b>{title}</b><br/>{esc(flag.guidance)}", "box")])
+            if flag.status:
+                rows.append([self.p(f"<i>Follow-up: {esc(flag.status)}</i>", "box")])
+            for f in flag.follow_ups:
+                done = " (resolved the flag)" if f.resolves else ""
+                rows.append([self.p(f"{esc(f.date)}, {esc(f.by)}: {esc(f.action)}{done}. {esc(f.note)}", "box_bullet",
+                                    bulletText="\u2022")])
         rows.append([self.p("<b>Crisis resources:</b>", "box")])
         resources = r.crisis_resources or ("None on file for this clinic.",)
         rows += [[cell] for cell in self.bullets(resources, "box_bullet")]

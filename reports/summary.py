@@ -32,7 +32,7 @@ def intake_note_summary(report):
         f"by {report.clinician}; instrument {report.instrument_key}."
     ]
     if report.flags:
-        flags = "; ".join(flag.title for flag in report.flags)
+        flags = "; ".join(flag.title + (f" ({flag.status.lower()})" if flag.status else "") for flag in report.flags)
         paragraphs.append(f"URGENT safety flags raised: {flags}. Crisis resources were shown with the results.")
     else:
         paragraphs.append("No safety flags were raised.")

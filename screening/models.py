@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from clinicians.append_only import AppendOnlyModel
 from screening.instrument import BOND_ABUSER, BOND_V2V, CURRENT_KEY, load_instrument
 from screening.scoring import DECLINED, scores_from_dict
 
@@ -204,3 +205,64 @@ class Amendment(models.Model):
 
     def __str__(self):
         return f"Amendment of {self.screening_id} at {self.amended_at:%Y-%m-%d}"
+
+
+class SafetyFlag(models.Model):
+    """One safety item endorsed in a completed screening; open until a follow-up resolves it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="safety_flags")
+    screening = models.ForeignKey(Screening, on_delete=models.PROTECT, related_name="safety_flags")
+    item_key = models.CharField(max_length=60)
+    title = models.CharField(max_length=120)
+    raised_at = models.DateTimeField(default=timezone.now)
+    recurring = models.BooleanField(default=False, help_text="Also raised at the client's previous screening.")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["raised_at", "title"]
+        indexes = [models.Index(fields=["client", "resolved_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["screening", "item_key"], name="one_flag_per_item_and_screening"),
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({self.client.code})"
+
+    @property
+    def is_open(self):
+        return self.resolved_at is None
+
+
+class FollowUp(AppendOnlyModel):
+    """What a clinician did about a safety flag. Never edited or deleted: a correction is a new entry."""
+
+    class Action(models.TextChoices):
+        SAFETY_PLAN = "safety_plan", "Safety plan made or updated"
+        RESOURCES = "resources", "Crisis resources given (988; National Domestic Violence Hotline 1-800-799-7233)"
+        REFERRAL = "referral", "Referral made"
+        EMERGENCY = "emergency", "Emergency services contacted"
+        DECLINED = "declined", "Client declined"
+        OTHER = "other", "Other"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    flag = models.ForeignKey(SafetyFlag, on_delete=models.PROTECT, related_name="follow_ups")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    referral_to = models.CharField("referred to", max_length=200, blank=True)
+    note = models.TextField()
+    resolves = models.BooleanField("this resolves the flag", default=False)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    # From the form, so a double submit records one entry.
+    submission = models.UUIDField()
+
+    class Meta:
+        ordering = ["recorded_at"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(note=""), name="follow_up_has_note"),
+            models.CheckConstraint(condition=~Q(action="referral") | ~Q(referral_to=""), name="referral_names_whom"),
+            models.UniqueConstraint(fields=["flag", "submission"], name="follow_up_once_per_submission"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_action_display()} ({self.recorded_at:%Y-%m-%d})"

@@ -3,6 +3,7 @@
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from screening import flags
 from screening.models import Answer, Screening
 from screening.scoring import DECLINED, score_screening, unanswered_items
 
@@ -93,6 +94,7 @@ def complete_screening(screening_id, user_scoped_queryset):
         screening.status = Screening.Status.COMPLETE
         screening.completed_at = timezone.now()
         screening.save(update_fields=["scores", "status", "completed_at", "updated_at"])
+        flags.raise_flags(screening)
         return screening, []
 
 
@@ -138,4 +140,7 @@ def amend_screening(screening_id, user_scoped_queryset, user, reason, values_by_
         screening.scores = score_screening(screening.instrument, screening.bonds_in_scope, after).to_dict()
         screening.amended_at = now
         screening.save(update_fields=["scores", "amended_at", "updated_at"])
+        # A safety item newly endorsed by the correction raises its flag; a flag is never taken back
+        # (it is resolved with a follow-up that says it was recorded in error).
+        flags.raise_flags(screening)
         return amendment

@@ -9,7 +9,9 @@ from clinicians import audit
 from clinicians.decorators import clinic_admin_required, clinic_member_required
 from clinicians.forms import AssignmentForm
 from clinicians.models import AuditEvent
-from clinicians.scoping import caseload_for, clients_for, get_client_for_user, get_screening_for_user, screenings_for
+from clinicians.scoping import (
+    caseload_flags_for, caseload_for, clients_for, get_client_for_user, get_screening_for_user, screenings_for,
+)
 from screening import schedule, services
 from screening.forms import BondsForm, ClientForm, ItemsForm, NotesForm, item_field_name
 from screening.history import local_date
@@ -41,9 +43,11 @@ def home(request):
             groups[due.status].append({"client": client, "due": due, "last": last})
     groups[schedule.OVERDUE].sort(key=lambda row: -row["due"].days)
     groups[schedule.DUE].sort(key=lambda row: row["due"].days)
+    open_flags = caseload_flags_for(request.user).select_related("client").annotate(
+        follow_up_count=Count("follow_ups")).order_by("raised_at")
     return render(request, "screening/home.html", {
         "drafts": drafts, "overdue": groups[schedule.OVERDUE], "due": groups[schedule.DUE],
-        "never": groups[schedule.NEVER],
+        "never": groups[schedule.NEVER], "open_flags": open_flags,
     })
 
 
@@ -82,6 +86,9 @@ def client_detail(request, client_id):
     screenings = list(client.screenings.select_related("clinician").order_by("-started_at"))
     instrument = load_instrument()
     history = [history_row(s, instrument) for s in screenings]
+    # The client is already scoped; its flags, oldest first, with how many follow-ups each has.
+    flags = list(client.safety_flags.select_related("screening").annotate(
+        follow_up_count=Count("follow_ups")).order_by("raised_at"))
     completed = [s for s in screenings if not s.is_draft]
     last = local_date(max(s.completed_at for s in completed)) if completed else None
     audit.record(request, AuditEvent.Action.CLIENT_VIEWED, obj=client)
@@ -93,6 +100,8 @@ def client_detail(request, client_id):
         "assigned": client.assigned.all(),
         "due": schedule.due_status(last, client.interval_days, timezone.localdate(), client.discharged_on),
         "has_screenings": bool(screenings),
+        "flags": flags,
+        "open_flags": [f for f in flags if f.is_open],
     })
 
 

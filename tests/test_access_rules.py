@@ -16,7 +16,7 @@ from tests.conftest import PASSWORD
 
 @dataclass(frozen=True)
 class Rule:
-    access: str  # public | login | member | admin | client | client_admin | screening | member_admin
+    access: str  # public | login | member | admin | client | client_admin | screening | flag | member_admin
     methods: tuple = ("get",)
     record: str = ""  # which record the URL names: client, draft, completed, member
 
@@ -38,6 +38,7 @@ RULES = {
     "screening_discard": Rule("screening", ("get", "post"), record="draft"),
     "results": Rule("screening", record="completed"),
     "intake_pdf": Rule("screening", record="completed"),
+    "flag_detail": Rule("flag", ("get", "post"), record="flag"),
     "clinic_settings": Rule("admin", ("get", "post")),
     "members": Rule("admin"),
     "invite": Rule("admin", ("post",)),
@@ -64,7 +65,8 @@ RULES = {
     "password_reset_complete": Rule("public"),
 }
 
-RECORD_KINDS = {"client", "client_admin", "screening", "member_admin"}
+RECORD_KINDS = {"client", "client_admin", "screening", "flag", "member_admin"}
+ASSIGNED_KINDS = {"client", "screening", "flag"}
 ADMIN_KINDS = {"admin", "client_admin", "member_admin"}
 
 
@@ -89,7 +91,8 @@ def world(clinic, clinician, teammate, clinic_admin, outsider, other_clinic, cli
     outsider_admin = User.objects.create_user("oscar@hillside.test", PASSWORD, clinic=other_clinic, role=User.Role.ADMIN)
     return {
         "client": client_record,
-        "completed": make_screening(client_record, clinician),
+        "completed": (completed := make_screening(client_record, clinician, safety_yes=("safety-physical-violence",))),
+        "flag": completed.safety_flags.get(),
         "draft": make_screening(other_client, clinician, complete=False),
         "member": teammate,
         "clinician": clinician,
@@ -140,13 +143,13 @@ def test_other_clinic_gets_404(client, world, name, rule, method):
     assert response.status_code == 404
 
 
-@pytest.mark.parametrize("name,rule,method", _cases(lambda r: r.access in {"client", "screening"}))
+@pytest.mark.parametrize("name,rule,method", _cases(lambda r: r.access in ASSIGNED_KINDS))
 def test_unassigned_clinician_gets_404(client, world, name, rule, method):
     client.force_login(world["teammate"])
     assert _send(client, method, _url(name, rule, world)).status_code == 404
 
 
-@pytest.mark.parametrize("name,rule,method", _cases(lambda r: r.access in {"client", "screening"}))
+@pytest.mark.parametrize("name,rule,method", _cases(lambda r: r.access in ASSIGNED_KINDS))
 def test_open_clinic_lets_unassigned_clinician_in(client, world, name, rule, method):
     world["teammate"].clinic.all_clients_open = True
     world["teammate"].clinic.save()
@@ -154,7 +157,7 @@ def test_open_clinic_lets_unassigned_clinician_in(client, world, name, rule, met
     assert _send(client, method, _url(name, rule, world)).status_code not in (403, 404)
 
 
-@pytest.mark.parametrize("name,rule,method", _cases(lambda r: r.access in {"client", "screening"}))
+@pytest.mark.parametrize("name,rule,method", _cases(lambda r: r.access in ASSIGNED_KINDS))
 def test_admin_sees_every_client(client, world, name, rule, method):
     client.force_login(world["admin"])
     assert _send(client, method, _url(name, rule, world)).status_code not in (403, 404)

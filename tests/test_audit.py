@@ -9,7 +9,8 @@ from django.core import mail
 from django.db import connection, transaction
 from django.urls import reverse
 
-from clinicians.models import AppendOnlyError, AuditEvent
+from clinicians.append_only import AppendOnlyError
+from clinicians.models import AuditEvent
 from tests.conftest import PASSWORD
 
 

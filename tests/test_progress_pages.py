@@ -49,7 +49,9 @@ def test_client_history_and_progress_page(logged_in, client_record, clinician, m
     _rescreens(client_record, clinician, make_screening, [3, 2, 1], [200, 100, 5], safety=("safety-substance-use",))
     make_screening(client_record, clinician, complete=False)
     page = logged_in.get(reverse("client_detail", args=[client_record.id])).content.decode()
+    page, flag_history = page.split("Safety flag history")
     assert page.count("<tr>") == 1 + 4 and "Draft" in page
+    assert flag_history.count("<tr>") == 1 + 1 and "Alcohol or drug use to cope" in flag_history
     assert "100%" in page and "33.3%" in page and "Alcohol or drug use to cope" in page
     assert page.index("33.3%") < page.index("100%")  # newest first
 

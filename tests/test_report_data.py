@@ -66,4 +66,4 @@ def test_summary_says_when_a_bond_was_not_screened(client_record, clinician, mak
     screening = make_screening(client_record, clinician, bonds=("v2v",), safety_yes=("safety-unsafe-to-leave",))
     summary = intake_note_summary(build_intake_report(screening))
     assert "Abuser bond: not screened in this administration." in summary
-    assert "URGENT safety flags raised: Unsafe to leave or reduce contact." in summary
+    assert "URGENT safety flags raised: Unsafe to leave or reduce contact (open: no follow-up recorded)." in summary

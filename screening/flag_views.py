@@ -1,0 +1,47 @@
+"""Safety flags and their follow-ups."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from clinicians import audit
+from clinicians.decorators import clinic_member_required
+from clinicians.models import AuditEvent
+from clinicians.scoping import flags_for, get_flag_for_user
+from screening import flags
+from screening.flag_forms import FollowUpForm
+
+
+@require_http_methods(["GET", "POST"])
+@clinic_member_required
+def flag_detail(request, flag_id):
+    flag = get_flag_for_user(request.user, flag_id)
+    form = FollowUpForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                follow_up, created = flags.record_follow_up(
+                    flag.id, flags_for(request.user), request.user, action=data["action"], note=data["note"],
+                    referral_to=data["referral_to"], resolves=data["resolves"], submission=data["submission"],
+                )
+            except flags.FlagClosed:
+                form.add_error(None, "This flag is already resolved, so no follow-up was recorded. Its history is above.")
+            else:
+                return _recorded(request, flag, follow_up, created)
+        status = 400
+    return render(request, "screening/flag_detail.html", {
+        "flag": flag, "client": flag.client, "follow_ups": flag.follow_ups.select_related("recorded_by"),
+        "form": form, "resources": flag.client.clinic.crisis_resources.splitlines(),
+    }, status=status)
+
+
+def _recorded(request, flag, follow_up, created):
+    if created:
+        audit.record(request, AuditEvent.Action.FLAG_FOLLOW_UP, obj=flag, client=flag.client,
+                     detail=f"{follow_up.action}{' (resolves)' if follow_up.resolves else ''}")
+        messages.success(request, "Follow-up recorded." + (" The flag is resolved." if follow_up.resolves else ""))
+    else:
+        messages.info(request, "That follow-up was already recorded (the form was sent twice).")
+    return redirect("flag_detail", flag_id=flag.id)
