@@ -3,9 +3,10 @@
 from dataclasses import dataclass
 from datetime import date
 
+from django.db.models import Count
 from django.utils import timezone
 
-from reports.data import BOND_HEADINGS
+from reports.data import BOND_HEADINGS, flag_status
 from screening.history import bond_titles, points
 from screening.instrument import CURRENT_KEY, load_instrument
 from screening.models import Screening
@@ -110,6 +111,11 @@ def build_progress_report(client, user, start=None, end=None):
     instrument_key = done[-1].instrument if done else CURRENT_KEY
     instrument = load_instrument(instrument_key)
     same = completed_in_order(history, instrument_key)
+    flag_lines = {}
+    for flag in client.safety_flags.annotate(follow_up_count=Count("follow_ups")).order_by("raised_at"):
+        text = f"{flag.title}{' (recurring)' if flag.recurring else ''}: {flag_status(flag, flag.follow_up_count)}"
+        key = str(flag.screening_id)
+        flag_lines[key] = flag_lines.get(key, ()) + (text,)
     return ProgressReport(
         clinic_name=client.clinic.name,
         client_code=client.code,
@@ -120,7 +126,7 @@ def build_progress_report(client, user, start=None, end=None):
         instrument_title=instrument.title,
         disclaimer=instrument.disclaimer,
         screenings=len(same),
-        flag_history=tuple(FlagLine(p.date, _kind(p.kind), tuple(f.flag for f in p.scores.flags)) for p in done),
+        flag_history=tuple(FlagLine(p.date, _kind(p.kind), flag_lines.get(p.id, ())) for p in done),
         bonds=tuple(_bond_section(history, key, title, instrument_key) for key, title in bond_titles(instrument)),
         protective=tuple(ProtectiveRow(p.date, p.scores.protective.count, p.scores.protective.items) for p in same),
         other_versions=tuple(sorted({p.instrument for p in done} - {instrument_key})),

@@ -51,9 +51,9 @@ class ProgressReportPDF(ReportPDF):
             return story + [self.p("No completed screening in this period.", "muted")]
         data = [[self.p("Date", "cell_head"), self.p("Kind", "cell_head"), self.p("Safety flags raised", "cell_head")]]
         for line in lines:
-            flags = "; ".join(line.flags)
+            flags = "<br/>".join(esc(flag) for flag in line.flags)
             data.append([self.p(str(line.date), "cell"), self.p(esc(line.kind), "cell"),
-                         self.p(f"<b>URGENT: {esc(flags)}</b>" if flags else "None", "cell")])
+                         self.p(f"<b>URGENT:</b> {flags}" if flags else "None", "cell")])
         table = Table(data, colWidths=[30 * mm, 30 * mm, self.width - 60 * mm], repeatRows=1, hAlign="LEFT")
         table.setStyle(self._grid_style())
         return story + [table]

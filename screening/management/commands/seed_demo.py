@@ -1,6 +1,7 @@
 """A demo clinic with logins, clients and screenings over several months. Safe to run again."""
 
 import random
+import uuid
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand
@@ -10,7 +11,8 @@ from django.utils import timezone
 from clinicians.models import Clinic, User
 from screening import services
 from screening.instrument import load_instrument
-from screening.models import Client, Screening
+from screening import flags
+from screening.models import Client, FollowUp, SafetyFlag, Screening
 from screening.scoring import DECLINED, PROTECTIVE, SAFETY
 
 DEMO_CLINIC = "Demo Clinic"
@@ -95,11 +97,13 @@ class Command(BaseCommand):
                 Screening.objects.filter(pk=screening.pk).update(
                     started_at=when - timedelta(minutes=25), completed_at=when
                 )
+                SafetyFlag.objects.filter(screening=screening).update(raised_at=when)
             if discharged:
                 client.discharged_on = (now - timedelta(days=30)).date()
                 client.save(update_fields=["discharged_on"])
             if code == "C-1001":
                 self.amend_one(client, clinician, instrument)
+                self.follow_up_flags(client, clinician)
             if with_draft:
                 screening, _ = services.start_screening(client, clinician)
                 screening.abuser_in_scope = True
@@ -124,3 +128,19 @@ class Command(BaseCommand):
         when = screening.completed_at + timedelta(days=7)
         Screening.objects.filter(pk=screening.pk).update(amended_at=when)
         screening.amendments.update(amended_at=when)
+
+    def follow_up_flags(self, client, clinician):
+        """Resolve the flags of the first two screenings; later ones stay open, as in a real caseload."""
+        first, second = list(client.screenings.completed().order_by("completed_at")[:2])
+        for flag in first.safety_flags.all():
+            for action, note, resolves in (
+                (FollowUp.Action.RESOURCES, "Gave 988 and the hotline number; client saved them in their phone.", False),
+                (FollowUp.Action.SAFETY_PLAN, "Safety plan made together; reviewed at the next session.", True),
+            ):
+                flags.record_follow_up(flag.id, SafetyFlag.objects.all(), clinician, action=action, note=note,
+                                       resolves=resolves, submission=uuid.uuid4())
+        for flag in second.safety_flags.all():
+            flags.record_follow_up(flag.id, SafetyFlag.objects.all(), clinician, action=FollowUp.Action.REFERRAL,
+                                   referral_to="Local domestic violence advocacy service",
+                                   note="Referred for safety planning support; waiting for their call.",
+                                   submission=uuid.uuid4())
