@@ -68,11 +68,8 @@ def get_client_for_user(user, client_id):
     return get_object_or_404(clients_for(user), pk=client_id)
 
 
-def get_screening_for_user(user, screening_id, for_update=False):
-    qs = screenings_for(user).select_related("client", "client__clinic", "clinician")
-    if for_update:
-        # of=("self",) keeps PostgreSQL from refusing FOR UPDATE across the nullable joins.
-        qs = qs.select_for_update(of=("self",))
+def get_screening_for_user(user, screening_id):
+    qs = screenings_for(user).select_related("client", "client__clinic", "clinician", "completed_by")
     return get_object_or_404(qs, pk=screening_id)
 
 

@@ -38,17 +38,22 @@ def env_list(name, default):
     return [part.strip() for part in raw.split(",") if part.strip()]
 
 
+# SQLite takes its write lock when a transaction begins, and waits for it, so two requests at once
+# (a double click, an autosave racing a submit) queue instead of failing with "database is locked".
+SQLITE_OPTIONS = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+
+
 def database_from_url(url, base_dir):
     """Turn DATABASE_URL into a DATABASES entry. Only SQLite and PostgreSQL are supported."""
     if not url:
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": base_dir / "db.sqlite3"}
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": base_dir / "db.sqlite3", "OPTIONS": SQLITE_OPTIONS}
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
         # sqlite:///relative.db or sqlite:////absolute/path.db
         path = unquote(parts.path[1:]) if parts.path.startswith("/") else unquote(parts.path)
         if not path:
             raise ImproperlyConfigured("DATABASE_URL=sqlite:/// needs a file path, e.g. sqlite:///db.sqlite3")
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path}
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path, "OPTIONS": SQLITE_OPTIONS}
     if parts.scheme in ("postgres", "postgresql", "pgsql"):
         name = unquote(parts.path.lstrip("/"))
         if not name:

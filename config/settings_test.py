@@ -1,9 +1,19 @@
 """Settings for the test suite: the real settings with a throwaway key and a fast password hasher."""
 
 import os
+import tempfile
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
 
 from config.settings import *  # noqa: E402,F401,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# A file, not SQLite's shared in-memory database: that one reports "table is locked" to a second
+# connection instead of waiting, so tests of two requests at once could not pass there as they do
+# on the real (file) database.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # One file per run, so two suites running at once (an editor's and CI's) do not share it.
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(tempfile.gettempdir(), f"bondscreen-test-{os.getpid()}.sqlite3"),
+    }

@@ -179,7 +179,7 @@ def build_intake_report(screening):
         clinic_name=clinic.name,
         client_code=screening.client.code,
         date=when.strftime("%Y-%m-%d"),
-        clinician=screening.clinician.get_full_name(),
+        clinician=screening.clinician_names,
         instrument_key=instrument.key,
         instrument_title=instrument.title,
         kind=screening.get_kind_display(),
@@ -187,7 +187,9 @@ def build_intake_report(screening):
         disclaimer=instrument.disclaimer,
         flags=screening_flags(screening, {i.key: i.guidance for i in instrument.safety_items}),
         safety_declined=tuple(p.title for p in scores.safety_declined),
-        crisis_resources=tuple(line.strip() for line in clinic.crisis_resources.splitlines() if line.strip()),
+        crisis_resources=tuple(
+            line.strip() for line in (screening.crisis_resources or clinic.crisis_resources).splitlines() if line.strip()
+        ),
         bonds=bonds,
         protective=scores.protective,
         notes=screening.notes,

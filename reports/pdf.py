@@ -382,8 +382,11 @@ class IntakeReportPDF(ReportPDF):
 
     def _notes(self):
         notes = (self.report.notes or "").strip()
-        body = self.p(esc_multiline(notes)) if notes else self.p("None recorded.", "muted")
-        return [self.p("Clinician notes", "h2"), body]
+        if not notes:
+            return [self.p("Clinician notes", "h2"), self.p("None recorded.", "muted")]
+        # One Paragraph per paragraph of the notes: reportlab lays out a single huge Paragraph slowly.
+        blocks = [block for block in re.split(r"\n\s*\n", notes) if block.strip()]
+        return [self.p("Clinician notes", "h2")] + [self.p(esc_multiline(block.strip())) for block in blocks]
 
     def _appendix(self):
         story = [PageBreak(), self.p("Appendix: item-level answers", "h1")]

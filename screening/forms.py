@@ -3,6 +3,7 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 
+from screening.instrument import BOND_TYPES
 from screening.models import Client, Screening
 from screening.scoring import DECLINED
 
@@ -10,6 +11,8 @@ CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-/]*$")
 
 
 class ClientForm(forms.ModelForm):
+    DUPLICATE = "This clinic already has a client with this code."
+
     class Meta:
         model = Client
         fields = ["code"]
@@ -27,7 +30,7 @@ class ClientForm(forms.ModelForm):
                 "Do not use names."
             )
         if Client.objects.filter(clinic=self.clinic, code__iexact=code).exists():
-            raise ValidationError("This clinic already has a client with this code.")
+            raise ValidationError(self.DUPLICATE)
         return code
 
     def save(self, commit=True):
@@ -42,6 +45,7 @@ class BondsForm(forms.ModelForm):
 
     def __init__(self, *args, instrument, **kwargs):
         super().__init__(*args, **kwargs)
+        self.instrument = instrument
         for bond in instrument.bond_types:
             self.fields[f"{bond.key}_in_scope"].label = bond.question
             label = self.fields[f"{bond.key}_label"]
@@ -51,12 +55,16 @@ class BondsForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if not data.get("abuser_in_scope") and not data.get("v2v_in_scope"):
+        if not any(data.get(f"{bond}_in_scope") for bond in BOND_TYPES):
             raise ValidationError("Choose at least one bond to screen.")
-        for bond in ("abuser", "v2v"):
+        for bond in BOND_TYPES:
             if not data.get(f"{bond}_in_scope"):
                 data[f"{bond}_label"] = ""  # a label belongs to a bond in scope only
         return data
+
+    def bond_rows(self):
+        """(bond type, its in-scope checkbox, its label field) for the template, in instrument order."""
+        return [(bond, self[f"{bond.key}_in_scope"], self[f"{bond.key}_label"]) for bond in self.instrument.bond_types]
 
 
 def item_field_name(key):

@@ -4,7 +4,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Length, Lower
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
 from clinicians.append_only import AppendOnlyModel
@@ -55,6 +56,9 @@ class Client(models.Model):
         return self.code
 
 
+NOTES_MAX_LENGTH = 5000  # a page or two of notes; also bounds the work of drawing a report
+
+
 class ScreeningQuerySet(models.QuerySet):
     def drafts(self):
         return self.filter(status=Screening.Status.DRAFT)
@@ -82,11 +86,18 @@ class Screening(models.Model):
     abuser_label = models.CharField(max_length=60, blank=True)
     v2v_in_scope = models.BooleanField("unhealthy bond with another survivor", default=False)
     v2v_label = models.CharField(max_length=60, blank=True)
-    notes = models.TextField("clinician notes", blank=True)
+    notes = models.TextField("clinician notes", blank=True, max_length=NOTES_MAX_LENGTH)
     started_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     amended_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="Who completed it, when not the clinician who started it (a resumed draft).",
+    )
+    # The clinic's crisis resources as shown when the screening was completed: a report printed
+    # later shows what the clinician gave, whatever the clinic's settings say by then.
+    crisis_resources = models.TextField(blank=True, editable=False)
     # Written at completion (and again at each amendment) so lists, trends and reports never recompute them.
     scores = models.JSONField(null=True, blank=True, editable=False)
 
@@ -110,6 +121,7 @@ class Screening(models.Model):
             models.UniqueConstraint(fields=["client"], condition=Q(status="draft"), name="one_draft_per_client"),
             models.CheckConstraint(condition=Q(status__in=["draft", "complete"]), name="screening_status_valid"),
             models.CheckConstraint(condition=Q(amended_at__isnull=True) | Q(status="complete"), name="screening_amended_only_if_complete"),
+            models.CheckConstraint(condition=LessThanOrEqual(Length("notes"), NOTES_MAX_LENGTH), name="screening_notes_length"),
         ]
 
     def __str__(self):
@@ -126,6 +138,14 @@ class Screening(models.Model):
     @property
     def bonds_in_scope(self):
         return [bond for bond, on in ((BOND_ABUSER, self.abuser_in_scope), (BOND_V2V, self.v2v_in_scope)) if on]
+
+    @property
+    def clinician_names(self):
+        """Who gave the screening: one name, or both when a colleague completed a resumed draft."""
+        started = self.clinician.get_full_name()
+        if self.completed_by_id and self.completed_by_id != self.clinician_id:
+            return f"{self.completed_by.get_full_name()} (started by {started})"
+        return started
 
     def bond_label(self, bond_type):
         return {BOND_ABUSER: self.abuser_label, BOND_V2V: self.v2v_label}[bond_type]
@@ -192,7 +212,7 @@ class Amendment(models.Model):
     screening = models.ForeignKey(Screening, on_delete=models.PROTECT, related_name="amendments")
     amended_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     amended_at = models.DateTimeField(default=timezone.now)
-    reason = models.TextField()
+    reason = models.TextField(max_length=1000)
     # [{"section", "item_key", "before", "after"}]: what this amendment changed.
     changes = models.JSONField()
     # The whole answer set and scores as they stood before, so the original is never lost.
@@ -249,7 +269,7 @@ class FollowUp(AppendOnlyModel):
     flag = models.ForeignKey(SafetyFlag, on_delete=models.PROTECT, related_name="follow_ups")
     action = models.CharField(max_length=20, choices=Action.choices)
     referral_to = models.CharField("referred to", max_length=200, blank=True)
-    note = models.TextField()
+    note = models.TextField(max_length=4000)
     resolves = models.BooleanField("this resolves the flag", default=False)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
@@ -260,6 +280,7 @@ class FollowUp(AppendOnlyModel):
         ordering = ["recorded_at"]
         constraints = [
             models.CheckConstraint(condition=~Q(note=""), name="follow_up_has_note"),
+            models.CheckConstraint(condition=LessThanOrEqual(Length("note"), 4000), name="follow_up_note_length"),
             models.CheckConstraint(condition=~Q(action="referral") | ~Q(referral_to=""), name="referral_names_whom"),
             models.UniqueConstraint(fields=["flag", "submission"], name="follow_up_once_per_submission"),
         ]

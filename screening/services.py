@@ -26,6 +26,12 @@ def start_screening(client, clinician):
         return client.screenings.drafts().get(), False
 
 
+def discard_draft(screening):
+    """Delete a draft and its answers; False when it was completed meanwhile (then nothing is deleted)."""
+    deleted, _ = Screening.objects.filter(pk=screening.pk, status=Screening.Status.DRAFT).delete()
+    return deleted > 0
+
+
 def update_draft(screening, fields):
     """Write some of a draft's own fields (bonds in scope, labels, notes) and nothing else.
 
@@ -73,7 +79,7 @@ def save_answers(screening, section, values):
     return len(to_create) + len(to_update)
 
 
-def complete_screening(screening_id, user_scoped_queryset):
+def complete_screening(screening_id, user_scoped_queryset, user=None):
     """Lock a draft and store its scores. Returns (screening, problems).
 
     problems lists (section, item_key) still unanswered; nothing changes while there are any.
@@ -93,7 +99,9 @@ def complete_screening(screening_id, user_scoped_queryset):
         screening.scores = scores.to_dict()
         screening.status = Screening.Status.COMPLETE
         screening.completed_at = timezone.now()
-        screening.save(update_fields=["scores", "status", "completed_at", "updated_at"])
+        screening.completed_by = user or screening.clinician
+        screening.crisis_resources = screening.client.clinic.crisis_resources
+        screening.save(update_fields=["scores", "status", "completed_at", "completed_by", "crisis_resources", "updated_at"])
         flags.raise_flags(screening)
         return screening, []
 

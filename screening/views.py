@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -21,6 +22,8 @@ from screening.steps import BONDS, REVIEW, all_step_slugs, neighbours, steps_for
 
 
 def bad_request(request, message):
+    if _is_autosave(request):
+        return _autosave_refused(400, message)
     return render(request, "400.html", {"message": message}, status=400)
 
 
@@ -70,12 +73,18 @@ def client_list(request):
 def client_create(request):
     form = ClientForm(request.POST or None, clinic=request.user.clinic)
     if request.method == "POST" and form.is_valid():
-        form.instance.created_by = request.user
-        client = form.save()
-        client.assigned.add(request.user)  # whoever adds a client is assigned to them
-        audit.record(request, AuditEvent.Action.CLIENT_CREATED, obj=client)
-        messages.success(request, f"Client {client.code} added.")
-        return redirect("client_detail", client_id=client.id)
+        try:
+            with transaction.atomic():
+                form.instance.created_by = request.user
+                client = form.save()
+                client.assigned.add(request.user)  # whoever adds a client is assigned to them
+        except IntegrityError:
+            # Another request added the same code between the form's check and this insert.
+            form.add_error("code", ClientForm.DUPLICATE)
+        else:
+            audit.record(request, AuditEvent.Action.CLIENT_CREATED, obj=client)
+            messages.success(request, f"Client {client.code} added.")
+            return redirect("client_detail", client_id=client.id)
     return render(request, "screening/client_form.html", {"form": form})
 
 
@@ -139,9 +148,18 @@ def screening_start(request, client_id):
     return redirect("screening_step", screening_id=screening.id, step=BONDS)
 
 
+LOCKED = "This screening is completed and locked; its answers can no longer change."
+
+
 def _locked_redirect(request, screening):
-    messages.info(request, "This screening is completed and locked; its answers can no longer change.")
+    if _is_autosave(request):
+        return _autosave_refused(409, LOCKED)
+    messages.info(request, LOCKED)
     return redirect("results", screening_id=screening.id)
+
+
+def _autosave_refused(status, message):
+    return JsonResponse({"saved": 0, "message": message, "errors": {}}, status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -154,11 +172,15 @@ def screening_step(request, screening_id, step):
         return _locked_redirect(request, screening)
     instrument = screening.instrument
     steps = steps_for(instrument, screening.bonds_in_scope)
+    out_of_order = None
     if step != BONDS and not screening.bonds_in_scope:
-        messages.warning(request, "First choose which bond or bonds this screening covers.")
-        return redirect("screening_step", screening_id=screening.id, step=BONDS)
-    if step in BOND_TYPES and step not in screening.bonds_in_scope:
-        messages.warning(request, "That bond is not in scope for this screening. Add it here first if it should be screened.")
+        out_of_order = "First choose which bond or bonds this screening covers."
+    elif step in BOND_TYPES and step not in screening.bonds_in_scope:
+        out_of_order = "That bond is not in scope for this screening. Add it here first if it should be screened."
+    if out_of_order:
+        if _is_autosave(request):
+            return _autosave_refused(409, out_of_order)
+        messages.warning(request, out_of_order)
         return redirect("screening_step", screening_id=screening.id, step=BONDS)
 
     if request.method == "POST" and request.POST.get("instrument") != screening.instrument_key:
@@ -263,18 +285,21 @@ def _items_step(request, screening, steps, step):
     ))
 
 
-def _review_step(request, screening, steps, problems=None):
+def _review_step(request, screening, steps):
     form = NotesForm(request.POST or None, instance=screening)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_draft(screening, _form_fields(form))
-        except services.ScreeningLocked:
-            return _locked_redirect(request, screening)
-        return _after_save(request, screening, steps, REVIEW)
-    return render(request, "screening/review.html", _review_context(screening, steps, form, problems))
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.update_draft(screening, _form_fields(form))
+            except services.ScreeningLocked:
+                return _locked_redirect(request, screening)
+            return _after_save(request, screening, steps, REVIEW)
+        if _is_autosave(request):
+            return _autosaved(errors=form.errors.get_json_data())
+    return render(request, "screening/review.html", _review_context(screening, steps, form))
 
 
-def _review_context(screening, steps, form, problems, confirm_error=""):
+def _review_context(screening, steps, form, problems=None, confirm_error=""):
     instrument = screening.instrument
     answers = screening.answer_map()
     if problems is None:
@@ -302,19 +327,21 @@ def screening_complete(request, screening_id):
     if not screening.is_draft:
         messages.info(request, "This screening was already completed.")
         return redirect("results", screening_id=screening.id)
-    notes = NotesForm(request.POST, instance=screening)
-    if notes.is_valid():
+    steps = steps_for(screening.instrument, screening.bonds_in_scope)
+    notes = NotesForm(request.POST if "notes" in request.POST else None, instance=screening)
+    if notes.is_bound:
+        if not notes.is_valid():
+            return render(request, "screening/review.html", _review_context(screening, steps, notes), status=400)
         try:  # typed notes are kept whether or not completion succeeds
             services.update_draft(screening, _form_fields(notes))
         except services.ScreeningLocked:
             messages.info(request, "This screening was already completed.")
             return redirect("results", screening_id=screening.id)
-    steps = steps_for(screening.instrument, screening.bonds_in_scope)
     if request.POST.get("confirm") != "1":
-        context = _review_context(screening, steps, notes, None,
+        context = _review_context(screening, steps, notes,
                                   confirm_error="Tick this box to confirm that the screening should be locked.")
         return render(request, "screening/review.html", context, status=400)
-    screening, problems = services.complete_screening(screening.id, screenings_for(request.user))
+    screening, problems = services.complete_screening(screening.id, screenings_for(request.user), request.user)
     if problems:
         messages.error(request, f"{len(problems)} question(s) still need an answer, or “Declined / not asked”, before the screening can be completed.")
         context = _review_context(screening, steps, notes, problems)
@@ -331,9 +358,9 @@ def screening_discard(request, screening_id):
     if not screening.is_draft:
         return _locked_redirect(request, screening)
     if request.method == "POST":
-        client = screening.client
-        audit.record(request, AuditEvent.Action.SCREENING_DISCARDED, obj=screening)
-        screening.delete()
+        if not services.discard_draft(screening):
+            return _locked_redirect(request, screening)  # completed in another tab meanwhile
+        audit.record(request, AuditEvent.Action.SCREENING_DISCARDED, obj=screening, client=screening.client)
         messages.success(request, "The unfinished screening was discarded.")
-        return redirect("client_detail", client_id=client.id)
+        return redirect("client_detail", client_id=screening.client_id)
     return render(request, "screening/discard_confirm.html", {"screening": screening, "client": screening.client})

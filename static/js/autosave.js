@@ -5,30 +5,47 @@
   if (!form) { return; }
   var status = form.querySelector("[data-save-status]");
   var timer = null;
-  var pending = false;
+  var pending = false;   // a change not yet sent
+  var inFlight = false;  // one save at a time, so saves arrive in order
+  var submitting = false;
 
   function say(text) { if (status) { status.textContent = text; } }
 
-  function save() {
-    timer = null;
-    pending = false;
-    var body = new FormData(form);
-    fetch(form.action || window.location.href, {
+  function post(keepalive) {
+    return fetch(form.action || window.location.href, {
       method: "POST",
-      body: body,
+      body: new FormData(form),
       headers: { "X-Autosave": "1" },
       credentials: "same-origin",
-    }).then(function (response) {
-      if (response.ok) {
-        return response.json().then(function (data) { say("Draft saved at " + data.at + "."); });
-      }
-      if (response.status === 400) {
-        return response.json().then(function () { say("Some answers were not saved: use “Save draft” to see why."); });
-      }
-      say("Could not save just now (the server answered " + response.status + "). Your answers are still on the page; use “Save draft”.");
-    }).catch(function () {
-      say("Could not reach the server. Your answers are still on the page; use “Save draft” when you are back online.");
+      keepalive: keepalive,
     });
+  }
+
+  function reply(response) {
+    var type = response.headers.get("Content-Type") || "";
+    if (type.indexOf("application/json") === -1) {
+      // A login page or an error page: the session has ended or something else went wrong.
+      say("Not saved: you may have been logged out. Your answers are still on the page; reload to log in again.");
+      return null;
+    }
+    return response.json().then(function (data) {
+      if (response.ok) {
+        say("Draft saved at " + data.at + ".");
+      } else {
+        say(data.message || "Some answers were not saved: use “Save draft” to see why.");
+      }
+    });
+  }
+
+  function save() {
+    timer = null;
+    if (submitting) { return; }
+    if (inFlight) { pending = true; timer = setTimeout(save, 200); return; }
+    pending = false;
+    inFlight = true;
+    post(false).then(reply).catch(function () {
+      say("Could not reach the server. Your answers are still on the page; use “Save draft” when you are back online.");
+    }).then(function () { inFlight = false; });
   }
 
   function schedule(delay) {
@@ -44,12 +61,16 @@
     if (event.target.matches("textarea, input[type=text]")) { schedule(1200); }
   });
 
-  // Leaving mid-debounce: send what is there now.
+  // The form's own submit carries everything: no autosave may race it.
+  form.addEventListener("submit", function () {
+    submitting = true;
+    pending = false;
+    if (timer) { clearTimeout(timer); timer = null; }
+  });
+
+  // Leaving mid-pause (closing the tab): send what is there now.
   window.addEventListener("pagehide", function () {
-    if (pending) {
-      var body = new FormData(form);
-      fetch(form.action || window.location.href, { method: "POST", body: body, headers: { "X-Autosave": "1" }, keepalive: true, credentials: "same-origin" });
-    }
+    if (pending && !submitting) { post(true); }
   });
 
   // Move focus to the error summary so screen readers announce it.

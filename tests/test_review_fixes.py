@@ -1,0 +1,161 @@
+"""Races, stored results, note limits and autosave replies (points a second reader found)."""
+
+import threading
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.test import Client as BrowserClient
+from django.urls import reverse
+
+from screening.forms import item_field_name
+from screening.models import Answer, Client, Screening
+from tests.conftest import all_answers, fill
+
+
+def _concurrently(*calls):
+    """Run the calls at the same moment in threads (each with its own connection); return results."""
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(i, call):
+        try:
+            barrier.wait()
+            results[i] = call()
+        except Exception as error:  # noqa: BLE001 (reported to the test)
+            results[i] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results
+
+
+def _browser(user):
+    browser = BrowserClient(raise_request_exception=True)
+    browser.force_login(user)
+    return browser
+
+
+@pytest.mark.django_db(transaction=True)
+def test_double_click_on_complete_completes_once(clinic, clinician, client_record, make_screening, instrument):
+    draft = make_screening(client_record, clinician, complete=False)
+    fill(draft, all_answers(instrument, ["abuser", "v2v"]))
+    url = reverse("screening_complete", args=[draft.id])
+    browsers = [_browser(clinician), _browser(clinician)]
+    results = _concurrently(*(lambda b=b: b.post(url, {"confirm": "1", "notes": "n"}) for b in browsers))
+    assert [r.status_code for r in results] == [302, 302], results
+    draft.refresh_from_db()
+    assert draft.status == "complete"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_autosaves_at_once_never_fail(clinic, clinician, client_record, make_screening, instrument):
+    draft = make_screening(client_record, clinician, bonds=("abuser",), complete=False)
+    items = instrument.items_for_bond("abuser")
+    url = reverse("screening_step", args=[draft.id, "abuser"])
+    browsers = [_browser(clinician) for _ in range(4)]
+    calls = [lambda b=b, i=i: b.post(url, {"instrument": "tbsc-1", item_field_name(items[i].key): "2"},
+                                     HTTP_X_AUTOSAVE="1") for i, b in enumerate(browsers)]
+    results = _concurrently(*calls)
+    assert [r.status_code for r in results] == [200] * 4, results
+    assert draft.answers.count() == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_same_client_code_added_twice_at_once(clinic, clinician):
+    browsers = [_browser(clinician), _browser(clinician)]
+    url = reverse("client_create")
+    results = _concurrently(*(lambda b=b: b.post(url, {"code": "RACE-1"}) for b in browsers))
+    assert sorted(r.status_code for r in results) == [200, 302], results
+    assert Client.objects.filter(code="RACE-1").count() == 1
+    assert b"already has a client with this code" in next(r for r in results if r.status_code == 200).content
+
+
+def test_results_come_from_the_stored_scores(logged_in, client_record, clinician, make_screening, instrument):
+    screening = make_screening(client_record, clinician, value=1)
+    n = len(instrument.items_for_bond("abuser"))
+    before = logged_in.get(reverse("results", args=[screening.id])).content.decode()
+    assert f"Total <strong>{n} of {3 * n}</strong>" in before
+    Answer.objects.filter(screening=screening, section="abuser").update(value=3)  # behind the app's back
+    after = logged_in.get(reverse("results", args=[screening.id])).content.decode()
+    assert f"Total <strong>{n} of {3 * n}</strong>" in after
+
+
+def test_discard_after_completion_in_another_tab_deletes_nothing(client_record, clinician, make_screening):
+    from screening import services
+
+    draft = make_screening(client_record, clinician, complete=False)
+    stale = Screening.objects.get(pk=draft.pk)
+    Screening.objects.filter(pk=draft.pk).update(status="complete", completed_at=draft.started_at, scores={})
+    assert services.discard_draft(stale) is False
+    assert Screening.objects.filter(pk=draft.pk).exists()
+
+
+def test_notes_are_bounded(logged_in, client_record, clinician, make_screening):
+    draft = make_screening(client_record, clinician, complete=False)
+    response = logged_in.post(reverse("screening_step", args=[draft.id, "review"]),
+                              {"instrument": "tbsc-1", "notes": "x" * 5001, "stay": "1"})
+    assert response.status_code == 200 and b"at most 5000 characters" in response.content
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Screening.objects.filter(pk=draft.pk).update(notes="x" * 5001)
+
+
+def test_completing_without_a_notes_field_keeps_the_notes(logged_in, client_record, clinician, make_screening,
+                                                           instrument):
+    draft = make_screening(client_record, clinician, complete=False, notes="Keep me.")
+    fill(draft, all_answers(instrument, ["abuser", "v2v"]))
+    logged_in.post(reverse("screening_complete", args=[draft.id]), {"confirm": "1"})
+    draft.refresh_from_db()
+    assert draft.status == "complete" and draft.notes == "Keep me."
+
+
+def test_invalid_notes_stop_completion(logged_in, client_record, clinician, make_screening, instrument):
+    draft = make_screening(client_record, clinician, complete=False)
+    fill(draft, all_answers(instrument, ["abuser", "v2v"]))
+    response = logged_in.post(reverse("screening_complete", args=[draft.id]), {"confirm": "1", "notes": "bad\x00"})
+    assert response.status_code == 400 and b"Null characters are not allowed" in response.content
+    draft.refresh_from_db()
+    assert draft.is_draft
+
+
+def test_autosave_replies_in_json_when_refused(logged_in, client_record, clinician, make_screening):
+    completed = make_screening(client_record, clinician)
+    response = logged_in.post(reverse("screening_step", args=[completed.id, "abuser"]),
+                              {"instrument": "tbsc-1"}, HTTP_X_AUTOSAVE="1")
+    assert response.status_code == 409 and "locked" in response.json()["message"]
+    other = Client.objects.create(clinic=client_record.clinic, code="J-1", created_by=clinician)
+    other.assigned.add(clinician)
+    draft = make_screening(other, clinician, bonds=("abuser",), complete=False)
+    response = logged_in.post(reverse("screening_step", args=[draft.id, "v2v"]),
+                              {"instrument": "tbsc-1"}, HTTP_X_AUTOSAVE="1")
+    assert response.status_code == 409 and "not in scope" in response.json()["message"]
+    response = logged_in.post(reverse("screening_step", args=[draft.id, "abuser"]),
+                              {"instrument": "tbsc-0"}, HTTP_X_AUTOSAVE="1")
+    assert response.status_code == 400 and "another version" in response.json()["message"]
+
+
+def test_colleague_who_completes_a_draft_is_recorded(client, client_record, clinician, teammate, make_screening,
+                                                     instrument):
+    teammate.clinic.all_clients_open = True
+    teammate.clinic.save()
+    draft = make_screening(client_record, clinician, complete=False)
+    fill(draft, all_answers(instrument, ["abuser", "v2v"]))
+    client.force_login(teammate)
+    client.post(reverse("screening_complete", args=[draft.id]), {"confirm": "1"})
+    draft.refresh_from_db()
+    assert draft.completed_by == teammate
+    page = client.get(reverse("results", args=[draft.id])).content.decode()
+    assert "Terry Teammate (started by Casey Clinician)" in page
+
+
+def test_report_keeps_the_resources_shown_at_completion(logged_in, client_record, clinician, make_screening):
+    screening = make_screening(client_record, clinician, safety_yes=("safety-suicidal-thoughts",))
+    clinic = client_record.clinic
+    clinic.crisis_resources = "A new local line: 555-0199"
+    clinic.save()
+    page = logged_in.get(reverse("results", args=[screening.id])).content.decode()
+    assert "1-800-799-7233" in page and "555-0199" not in page
