@@ -1,5 +1,7 @@
 from django.contrib.auth.backends import ModelBackend
 
+from clinicians.models import User
+
 
 class EmailBackend(ModelBackend):
     """Log in by email address in any letter case (addresses are stored lower-case)."""
@@ -8,6 +10,11 @@ class EmailBackend(ModelBackend):
         if username is not None:
             username = username.strip().lower()
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+    def get_user(self, user_id):
+        # Every page needs the clinic (scoping, two-factor policy): load it with the user, in one query.
+        user = User.objects.select_related("clinic").filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None
 
 
 def axes_username(request, credentials):

@@ -16,6 +16,22 @@ def _is_background(request):
     return bool(request.headers.get("X-Autosave"))
 
 
+NO_DEVICE_KEY = "two_factor_none_for"
+
+
+def _has_device(request):
+    """Whether the user has an authenticator app. "No" is remembered in the session, for this user:
+    a device added later matters at the next login (a new session), and setup() clears the note.
+    Recovery codes exist only beside an app, so one query answers it."""
+    user = request.user
+    if request.session.get(NO_DEVICE_KEY) == str(user.pk):
+        return False
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        return True
+    request.session[NO_DEVICE_KEY] = str(user.pk)
+    return False
+
+
 class IdleLogoutMiddleware:
     """Log out after IDLE_TIMEOUT_MINUTES without a request; the draft on the server is kept."""
 
@@ -57,8 +73,7 @@ class TwoFactorMiddleware:
         match = request.resolver_match
         if match is not None and match.url_name in TWO_FACTOR_EXEMPT:
             return None
-        # Recovery codes exist only beside an authenticator app, so one query answers "has a device".
-        has_device = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        has_device = _has_device(request)
         if not has_device and not user.two_factor_required:
             return None
         if _is_background(request):

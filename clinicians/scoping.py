@@ -65,7 +65,7 @@ def get_flag_for_user(user, flag_id):
 
 
 def get_client_for_user(user, client_id):
-    return get_object_or_404(clients_for(user), pk=client_id)
+    return get_object_or_404(clients_for(user).select_related("clinic"), pk=client_id)
 
 
 def get_screening_for_user(user, screening_id):

@@ -18,6 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clinicians import audit
 from clinicians.forms import TokenForm
+from clinicians.middleware import NO_DEVICE_KEY
 from clinicians.models import AuditEvent
 
 
@@ -40,8 +41,11 @@ def _safe_next(request):
 def setup(request):
     user = request.user
     if user_has_device(user):
-        messages.info(request, "Two-factor sign-in is already on for your account.")
-        return redirect("home")
+        request.session.pop(NO_DEVICE_KEY, None)  # turned on from another session meanwhile
+        if request.user.is_verified():
+            messages.info(request, "Two-factor sign-in is already on for your account.")
+            return redirect("home")
+        return redirect("two_factor_verify")
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first() or TOTPDevice.objects.create(
         user=user, name="Authenticator app", confirmed=False
     )
@@ -53,6 +57,7 @@ def setup(request):
             device.save()
             codes = _new_recovery_codes(user)
             otp_login(request, device)
+            request.session.pop(NO_DEVICE_KEY, None)
             audit.record(request, AuditEvent.Action.TWO_FACTOR_ENABLED)
             # Shown once, in this response only; never stored in plain text or sent anywhere.
             return render(request, "clinicians/two_factor_codes.html", {"codes": codes})
