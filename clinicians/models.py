@@ -37,6 +37,9 @@ class Clinic(models.Model):
         "re-screen every (days)", default=90, validators=[MinValueValidator(7), MaxValueValidator(730)],
         help_text="A client is due this many days after their last completed screening, unless their own interval differs.",
     )
+    synthetic = models.BooleanField(
+        default=False, editable=False, help_text="Made by seed_demo or seed_scale: no real client data.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

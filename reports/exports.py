@@ -8,6 +8,7 @@
 
 import hashlib
 import hmac
+from itertools import islice
 
 import pandas as pd
 from django.conf import settings
@@ -35,16 +36,19 @@ def pseudonym(kind, value):
     return f"{kind[0].upper()}{digest[:12]}"
 
 
-def _screening_rows(screening, client_label, reasons=()):
-    scores = scores_from_dict(screening.scores)
-    amended = timezone.localtime(screening.amended_at).date().isoformat() if screening.amended_at else ""
+SCREENING_FIELDS = ("id", "client_id", "completed_at", "amended_at", "kind", "instrument_key", "scores")
+
+
+def _screening_rows(row, client_label, reasons=()):
+    sid, client_id, completed_at, amended_at, kind, instrument_key, stored = row
+    scores = scores_from_dict(stored)
     base = {
-        "screening": pseudonym("screening", screening.id) if client_label is None else str(screening.id),
-        "client": client_label or pseudonym("client", screening.client_id),
-        "date": timezone.localtime(screening.completed_at).date().isoformat(),
-        "kind": screening.kind,
-        "instrument": screening.instrument_key,
-        "amended": amended,
+        "screening": pseudonym("screening", sid) if client_label is None else str(sid),
+        "client": client_label or pseudonym("client", client_id),
+        "date": timezone.localtime(completed_at).date().isoformat(),
+        "kind": kind,
+        "instrument": instrument_key,
+        "amended": timezone.localtime(amended_at).date().isoformat() if amended_at else "",
         "safety_flags": "; ".join(f.flag for f in scores.flags),
         "protective_present": scores.protective.count,
         "protective_items": scores.protective.items,
@@ -62,17 +66,11 @@ def _screening_rows(screening, client_label, reasons=()):
         }
 
 
-def _chunks(queryset):
-    """Screenings in primary-key chunks: bounded memory whatever the size of the clinic."""
-    queryset = queryset.order_by("pk")
-    last = None
-    while True:
-        page = queryset if last is None else queryset.filter(pk__gt=last)
-        batch = list(page[:CHUNK])
-        if not batch:
-            return
+def _batches(rows, size):
+    """Lists of up to `size` rows from one streamed query: one query, bounded memory."""
+    iterator = iter(rows)
+    while batch := list(islice(iterator, size)):
         yield batch
-        last = batch[-1].pk
 
 
 def score_frames(screenings, client_label=None):
@@ -80,29 +78,39 @@ def score_frames(screenings, client_label=None):
     and amendment reasons for a one-client history (HISTORY_COLUMNS)."""
     from screening.models import Amendment
 
+    completed = screenings.completed()
     columns = SCORE_COLUMNS if client_label is None else HISTORY_COLUMNS
-    for batch in _chunks(screenings.completed()):
-        reasons = {}
-        if client_label is not None:
-            for screening_id, reason in Amendment.objects.filter(screening__in=batch).values_list("screening_id", "reason"):
-                reasons.setdefault(screening_id, []).append(reason)
-        rows = [row for s in batch for row in _screening_rows(s, client_label, reasons.get(s.pk, ()))]
+    reasons = {}
+    if client_label is not None:  # one client: a handful of amendments at most
+        for screening_id, reason in Amendment.objects.filter(screening__in=completed).values_list("screening_id", "reason"):
+            reasons.setdefault(screening_id, []).append(reason)
+    stream = completed.order_by("completed_at", "id").values_list(*SCREENING_FIELDS).iterator(chunk_size=CHUNK)
+    for batch in _batches(stream, CHUNK):
+        rows = [row for r in batch for row in _screening_rows(r, client_label, reasons.get(r[0], ()))]
         yield pd.DataFrame(rows, columns=columns)
 
 
 def item_frames(screenings):
     from screening.models import Answer
 
-    for batch in _chunks(screenings.completed()):
-        meta = {s.pk: s for s in batch}
-        answers = Answer.objects.filter(screening__in=batch).order_by("screening_id", "id").values_list(
-            "screening_id", "section", "item_key", "value", "declined")
-        rows = [{
-            "screening": pseudonym("screening", sid), "client": pseudonym("client", meta[sid].client_id),
-            "date": timezone.localtime(meta[sid].completed_at).date().isoformat(),
-            "instrument": meta[sid].instrument_key, "section": section, "item_key": key,
-            "answer": "declined" if declined else value,
-        } for sid, section, key, value, declined in answers]
+    stream = (
+        Answer.objects.filter(screening__in=screenings.completed())
+        .order_by("screening__completed_at", "screening_id", "id")
+        .values_list("screening_id", "screening__client_id", "screening__completed_at", "screening__instrument_key",
+                     "section", "item_key", "value", "declined")
+        .iterator(chunk_size=CHUNK * 30)
+    )
+    keys = {}  # pseudonyms of the current chunk's screenings and clients, computed once each
+    for batch in _batches(stream, CHUNK * 30):
+        rows = []
+        for sid, client_id, completed_at, instrument, section, key, value, declined in batch:
+            if sid not in keys:
+                if len(keys) > CHUNK:
+                    keys.clear()
+                keys[sid] = (pseudonym("screening", sid), pseudonym("client", client_id),
+                             timezone.localtime(completed_at).date().isoformat())
+            screening_key, client_key, day = keys[sid]
+            rows.append((screening_key, client_key, day, instrument, section, key, "declined" if declined else value))
         yield pd.DataFrame(rows, columns=ITEM_COLUMNS)
 
 

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
+from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -27,6 +28,9 @@ def bad_request(request, message):
     return render(request, "400.html", {"message": message}, status=400)
 
 
+HOME_LIST_LIMIT = 25  # per group; a clinic admin's whole clinic can be thousands of clients
+
+
 @require_GET
 @clinic_member_required
 def home(request):
@@ -46,11 +50,13 @@ def home(request):
             groups[due.status].append({"client": client, "due": due, "last": last})
     groups[schedule.OVERDUE].sort(key=lambda row: -row["due"].days)
     groups[schedule.DUE].sort(key=lambda row: row["due"].days)
+    counts = {status: len(rows) for status, rows in groups.items()}
+    groups = {status: rows[:HOME_LIST_LIMIT] for status, rows in groups.items()}
     open_flags = caseload_flags_for(request.user).select_related("client").annotate(
         follow_up_count=Count("follow_ups")).order_by("raised_at")
     return render(request, "screening/home.html", {
         "drafts": drafts, "overdue": groups[schedule.OVERDUE], "due": groups[schedule.DUE],
-        "never": groups[schedule.NEVER], "open_flags": open_flags,
+        "never": groups[schedule.NEVER], "open_flags": open_flags, "counts": counts, "limit": HOME_LIST_LIMIT,
     })
 
 
@@ -58,14 +64,15 @@ def home(request):
 @clinic_member_required
 def client_list(request):
     query = request.GET.get("q", "").strip()[:40]
-    clients = clients_for(request.user).annotate(
+    clients = clients_for(request.user).order_by("code").annotate(
         completed=Count("screenings", filter=Q(screenings__status="complete")),
         last_screened=Max("screenings__completed_at"),
         drafts=Count("screenings", filter=Q(screenings__status="draft")),
     )
     if query:
         clients = clients.filter(code__icontains=query)
-    return render(request, "screening/client_list.html", {"clients": clients, "query": query})
+    page = Paginator(clients, 50).get_page(request.GET.get("page"))
+    return render(request, "screening/client_list.html", {"clients": page, "page": page, "query": query})
 
 
 @require_http_methods(["GET", "POST"])

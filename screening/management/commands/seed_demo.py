@@ -67,7 +67,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         rng = random.Random(2026)
         instrument = load_instrument()
-        clinic, _ = Clinic.objects.get_or_create(name=DEMO_CLINIC)
+        clinic, _ = Clinic.objects.get_or_create(name=DEMO_CLINIC, defaults={"synthetic": True})
         users = {}
         for email, name, role in DEMO_USERS:
             user = User.objects.filter(email=email).first()
