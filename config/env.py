@@ -40,7 +40,13 @@ def env_list(name, default):
 
 # SQLite takes its write lock when a transaction begins, and waits for it, so two requests at once
 # (a double click, an autosave racing a submit) queue instead of failing with "database is locked".
-SQLITE_OPTIONS = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+# WAL lets pages read while another request writes; synchronous=NORMAL is the setting SQLite
+# recommends with WAL (a power cut can lose the last commits, never corrupt the file).
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
 
 
 def database_from_url(url, base_dir):

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpResponse
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
@@ -8,7 +9,13 @@ from reports import views as report_views
 from screening import flag_views, progress_views
 from screening import views as screening_views
 
+def healthz(request):
+    """For a load balancer: the app answers. Touches no database and no session."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("", screening_views.home, name="home"),
     path("clients/", screening_views.client_list, name="client_list"),
     path("clients/new/", screening_views.client_create, name="client_create"),

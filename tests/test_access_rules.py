@@ -53,6 +53,7 @@ RULES = {
     "audit_trail": Rule("admin"),
     "audit_trail_csv": Rule("admin"),
     "invitation_accept": Rule("public"),
+    "healthz": Rule("public"),
     "login": Rule("public", ("get", "post")),
     "two_factor_verify": Rule("login"),
     "two_factor_setup": Rule("login"),

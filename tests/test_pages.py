@@ -121,3 +121,9 @@ def test_query_counts_do_not_grow_with_records(logged_in, client_record, clinici
     for url, budget in budgets.items():
         with django_assert_max_num_queries(budget):
             assert logged_in.get(url).status_code == 200
+
+
+def test_healthz_answers_without_database(db, client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/healthz")
+    assert response.status_code == 200 and response.content == b"ok"

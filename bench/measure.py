@@ -1,0 +1,275 @@
+"""Measure one database: seed the scale data, then query counts, PDFs, throughput, autosave, exports.
+
+Run by bench/run.py with DATABASE_URL set; prints one JSON object on its last line.
+"""
+
+import http.client
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
+from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, connections  # noqa: E402
+from django.test import Client as TestClient  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import reverse  # noqa: E402
+
+from clinicians.models import User  # noqa: E402
+from reports.data import build_intake_report  # noqa: E402
+from reports.pdf import IntakeReportPDF  # noqa: E402
+from reports.progress_data import build_progress_report  # noqa: E402
+from reports.progress_pdf import ProgressReportPDF  # noqa: E402
+from screening import services  # noqa: E402
+from screening.forms import item_field_name  # noqa: E402
+from screening.models import Client, Screening  # noqa: E402
+
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
+LOAD_SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "8"))
+LOAD_THREADS = int(os.environ.get("BENCH_LOAD_THREADS", "6"))
+
+
+def log(*args):
+    print(*args, file=sys.stderr, flush=True)
+
+
+def seed(clinics, clients, per_client, seed_value):
+    started = time.perf_counter()
+    call_command("seed_scale", clinics=clinics, clients=clients, screenings_per_client=per_client, seed=seed_value,
+                 stdout=open(os.devnull, "w"))
+    return time.perf_counter() - started
+
+
+def fixtures():
+    """The admin of the big clinic, a client with a 24-screening history, a draft and a completed screening."""
+    long_client = Client.objects.get(code="S01-000000", clinic__name__startswith="Synthetic clinic 24-")
+    admin = User.objects.get(email="admin-24-1@synthetic.test")
+    draft, _ = services.start_screening(long_client, admin)
+    services.update_draft(draft, {"abuser_in_scope": True, "v2v_in_scope": True})
+    completed = long_client.screenings.completed().order_by("-completed_at").first()
+    big_admin = User.objects.get(email="admin-1-1@synthetic.test")
+    return {"admin": admin, "big_admin": big_admin, "client": long_client, "draft": draft, "completed": completed}
+
+
+def pages(f):
+    item = f["draft"].instrument.items_for_bond("abuser")[0]
+    step = reverse("screening_step", args=[f["draft"].id, "abuser"])
+    return [
+        ("home / due list", "big_admin", "get", reverse("home"), None),
+        ("client list", "big_admin", "get", reverse("client_list"), None),
+        ("client page (24 screenings)", "admin", "get", reverse("client_detail", args=[f["client"].id]), None),
+        ("progress page (24)", "admin", "get", reverse("client_progress", args=[f["client"].id]), None),
+        ("screening step GET", "admin", "get", step, None),
+        ("screening step POST (autosave)", "admin", "post", step,
+         {"instrument": "tbsc-1", item_field_name(item.key): "2"}),
+        ("results", "admin", "get", reverse("results", args=[f["completed"].id]), None),
+        ("intake PDF", "admin", "get", reverse("intake_pdf", args=[f["completed"].id]), None),
+        ("progress PDF (24)", "admin", "get", reverse("progress_pdf", args=[f["client"].id]), None),
+        ("client history CSV", "admin", "get", reverse("client_history_csv", args=[f["client"].id]), None),
+        ("clinic export, scores CSV", "big_admin", "get", reverse("clinic_export_screenings"), None),
+        ("clinic export, items CSV", "big_admin", "get", reverse("clinic_export_items"), None),
+    ]
+
+
+def query_counts(f):
+    counts = {}
+    browsers = {}
+    for role in ("admin", "big_admin"):
+        browsers[role] = TestClient(HTTP_HOST="localhost")
+        browsers[role].force_login(f[role])
+        browsers[role].get(reverse("home"))  # first page of a session
+    for name, role, method, url, data in pages(f):
+        with CaptureQueriesContext(connection) as ctx:
+            if method == "get":
+                response = browsers[role].get(url)
+            else:
+                response = browsers[role].post(url, data, HTTP_X_AUTOSAVE="1")
+            if response.streaming:
+                for _ in response.streaming_content:
+                    pass
+        assert response.status_code == 200, (name, response.status_code)
+        counts[name] = len(ctx.captured_queries)
+    return counts
+
+
+def session_cookie(user):
+    store = SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "clinicians.backends.EmailBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store["last_activity"] = time.time() + 3600  # the bench's session never goes idle
+    store.create()
+    return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
+
+
+class Server:
+    def __init__(self):
+        self.process = subprocess.Popen(
+            [str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{PORT}",
+             "--workers", "2", "--log-level", "warning"],
+            cwd=ROOT, env=os.environ.copy(),
+        )
+        for _ in range(100):
+            try:
+                self.get("/healthz")
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("gunicorn did not start")
+
+    def get(self, path, cookie="", method="GET", body=None, headers=None):
+        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
+        all_headers = {"Cookie": cookie, **(headers or {})}
+        conn.request(method, path, body=body, headers=all_headers)
+        response = conn.getresponse()
+        data = response.read()
+        conn.close()
+        return response.status, data
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(10)
+
+
+def timed(call, n):
+    times = []
+    for _ in range(n):
+        started = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def pdf_timings(server, f, cookie):
+    intake_url = reverse("intake_pdf", args=[f["completed"].id])
+    progress_url = reverse("progress_pdf", args=[f["client"].id])
+    intake_report = build_intake_report(f["completed"])
+    progress_report = build_progress_report(f["client"], f["admin"])
+    results = {}
+    for name, url, render in (
+        ("intake", intake_url, lambda: IntakeReportPDF(intake_report).render()),
+        ("progress (24)", progress_url, lambda: ProgressReportPDF(progress_report).render()),
+    ):
+        status, _ = server.get(url, cookie)
+        assert status == 200, (url, status)
+        http_times = timed(lambda: server.get(url, cookie), 15)
+        floor_times = timed(render, 15)
+        results[name] = {"http_ms": statistics.median(http_times) * 1000,
+                         "floor_ms": statistics.median(floor_times) * 1000}
+        results[name]["ratio"] = results[name]["http_ms"] / results[name]["floor_ms"]
+    return results
+
+
+def load(server, path, cookie):
+    """Requests/s from LOAD_THREADS keep-alive clients for LOAD_SECONDS (bounded in count and time)."""
+    done = []
+    failed = []
+    stop_at = time.perf_counter() + LOAD_SECONDS
+
+    def worker():
+        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+        n = bad = 0
+        while time.perf_counter() < stop_at and n < 100_000:
+            conn.request("GET", path, headers={"Cookie": cookie})
+            response = conn.getresponse()
+            response.read()
+            n += 1
+            bad += response.status != 200
+        conn.close()
+        done.append(n)
+        failed.append(bad)
+
+    threads = [threading.Thread(target=worker) for _ in range(LOAD_THREADS)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    assert sum(failed) == 0, f"{sum(failed)} failed requests on {path}"
+    return sum(done) / elapsed
+
+
+def throughput(server, f, cookie, big_cookie):
+    bare = load(server, "/healthz", "")
+    client_list = load(server, reverse("client_list"), big_cookie)
+    results_page = load(server, reverse("results", args=[f["completed"].id]), cookie)
+    return {"bare": bare, "client list": client_list, "results": results_page}
+
+
+def autosave(server, f, cookie):
+    page_status, _ = server.get(reverse("screening_step", args=[f["draft"].id, "abuser"]), cookie)
+    assert page_status == 200
+    token = "benchbenchbenchbenchbenchbench12"  # any 32 characters: cookie and header must match
+    url = reverse("screening_step", args=[f["draft"].id, "abuser"])
+    items = f["draft"].instrument.items_for_bond("abuser")
+    times = []
+    for i in range(200):
+        body = f"instrument=tbsc-1&{item_field_name(items[i % len(items)].key)}={i % 4}"
+        started = time.perf_counter()
+        status, data = server.get(url, f"{cookie}; csrftoken={token}", "POST", body, {
+            "Content-Type": "application/x-www-form-urlencoded", "X-CSRFToken": token, "X-Autosave": "1",
+            "Referer": f"http://127.0.0.1:{PORT}{url}", "Host": f"127.0.0.1:{PORT}",
+        })
+        times.append(time.perf_counter() - started)
+        assert status == 200, (status, data[:200])
+    times.sort()
+    return {"median_ms": statistics.median(times) * 1000, "p95_ms": times[int(len(times) * 0.95) - 1] * 1000}
+
+
+def export_run(kind):
+    """One export in a child process: wall time and its peak resident memory."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    subprocess.run([sys.executable, str(ROOT / "bench" / "export_one.py"), kind], check=True, cwd=ROOT, env=os.environ.copy())
+    elapsed = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {"seconds": elapsed, "peak_mb": max(peak, before) / 1024}
+
+
+def main():
+    stage = sys.argv[1]
+    out = {}
+    if stage == "seed-small":
+        out["seed_s"] = seed(1, 100, 10, 1) + seed(1, 1, 24, 24)
+    elif stage == "seed-mid":
+        out["seed_s"] = seed(1, 1000, 10, 1)
+    elif stage == "seed-big":
+        out["seed_s"] = seed(10, 10000, 10, 1)
+        out["seed_s"] += seed(1, 1, 24, 24)
+    elif stage == "counts":
+        out["counts"] = query_counts(fixtures())
+    elif stage == "http":
+        f = fixtures()
+        cookie, big_cookie = session_cookie(f["admin"]), session_cookie(f["big_admin"])
+        connections.close_all()
+        server = Server()
+        try:
+            out["pdf"] = pdf_timings(server, f, cookie)
+            out["throughput"] = throughput(server, f, cookie, big_cookie)
+            out["autosave"] = autosave(server, f, cookie)
+        finally:
+            server.stop()
+    elif stage == "exports":
+        out["exports"] = {kind: export_run(kind) for kind in ("csv-scores", "csv-items", "xlsx")}
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,133 @@
+"""make bench: build the scale data and print one table of figures; write bench/RESULTS.md.
+
+SQLite always; PostgreSQL too when DATABASE_URL names one (its server is used for scratch
+databases bench_small, bench_mid and bench_big, dropped and made anew on each run).
+"""
+
+import json
+import os
+import platform
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "bench" / "var"
+PY = sys.executable
+
+TARGETS = {  # the issue's targets, checked in the table
+    "queries": 12, "pdf_ratio": 1.5, "throughput_ratio": 0.4, "autosave_p95_ms": 30, "export_mb": 400,
+}
+
+
+def env_for(url):
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "DJANGO_SETTINGS_MODULE")}
+    env.update(DATABASE_URL=url, DEBUG="0", SECRET_KEY="bench-only-secret-key-not-for-production-use-0123456789",
+               ALLOWED_HOSTS="127.0.0.1,localhost", DJANGO_ENV="development", LOG_LEVEL="ERROR")
+    return env
+
+
+def run(url, *args):
+    result = subprocess.run([PY, *args], cwd=ROOT, env=env_for(url), capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.stderr.write(result.stdout + result.stderr)
+        raise SystemExit(f"bench step failed: {' '.join(args)}")
+    return result.stdout.strip().splitlines()
+
+
+def stage(url, name):
+    print(f"  {name} …", flush=True)
+    return json.loads(run(url, "bench/measure.py", name)[-1])
+
+
+def fresh_sqlite(name):
+    VAR.mkdir(parents=True, exist_ok=True)
+    path = VAR / f"{name}.sqlite3"
+    path.unlink(missing_ok=True)
+    return f"sqlite:///{path}"
+
+
+def fresh_postgres(base_url, name):
+    import psycopg
+
+    parts = urlsplit(base_url)
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS bench_{name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE bench_{name}")
+    return urlunsplit(parts._replace(path=f"/bench_{name}"))
+
+
+def measure(engine, fresh):
+    print(f"{engine}:", flush=True)
+    out = {}
+    for name, stages in (("small", ["seed-small", "counts"]), ("mid", ["seed-mid", "exports"]),
+                         ("big", ["seed-big", "counts", "http", "exports"])):
+        url = fresh(name)
+        run(url, "manage.py", "migrate", "--noinput", "-v0")
+        out[name] = {}
+        for s in stages:
+            out[name].update(stage(url, s))
+    return out
+
+
+def check(ok):
+    return "meets" if ok else "MISSES"
+
+
+def table(engine, r):
+    small, mid, big = r["small"], r["mid"], r["big"]
+    lines = [f"### {engine}", "", f"Seeding 100,000 screenings (and a 24-screening client): {big['seed_s']:.0f} s.", "",
+             "| measure | 100 clients | 10,000 clients | target |", "| --- | ---: | ---: | --- |"]
+    for page, count in big["counts"].items():
+        same = small["counts"][page] == count
+        lines.append(f"| queries: {page} | {small['counts'][page]} | {count} | "
+                     f"≤ {TARGETS['queries']}, same at both sizes: {check(same and count <= TARGETS['queries'])} |")
+    lines += ["", "| measure | value | target |", "| --- | ---: | --- |"]
+    for name, p in big["pdf"].items():
+        lines.append(f"| PDF {name}: median over HTTP / reportlab alone | {p['http_ms']:.0f} ms / {p['floor_ms']:.0f} ms "
+                     f"= {p['ratio']:.2f} | ≤ {TARGETS['pdf_ratio']}: {check(p['ratio'] <= TARGETS['pdf_ratio'])} |")
+    t = big["throughput"]
+    for page in ("client list", "results"):
+        ratio = t[page] / t["bare"]
+        lines.append(f"| requests/s, {page} (bare view {t['bare']:.0f}/s) | {t[page]:.0f}/s = {ratio:.2f} of bare | "
+                     f"≥ {TARGETS['throughput_ratio']}: {check(ratio >= TARGETS['throughput_ratio'])} |")
+    a = big["autosave"]
+    lines.append(f"| autosave step POST, median / p95 | {a['median_ms']:.1f} ms / {a['p95_ms']:.1f} ms | "
+                 f"p95 ≤ {TARGETS['autosave_p95_ms']} ms: {check(a['p95_ms'] <= TARGETS['autosave_p95_ms'])} |")
+    for kind in ("csv-scores", "csv-items", "xlsx"):
+        m, b = mid["exports"][kind], big["exports"][kind]
+        ok = b["peak_mb"] <= TARGETS["export_mb"] and b["peak_mb"] <= m["peak_mb"] * 1.5
+        lines.append(f"| export {kind}: 10k → 100k screenings | {m['seconds']:.1f} s, {m['peak_mb']:.0f} MB → "
+                     f"{b['seconds']:.1f} s, {b['peak_mb']:.0f} MB | ≤ {TARGETS['export_mb']} MB and flat: {check(ok)} |")
+    return "\n".join(lines)
+
+
+def machine():
+    cores = os.cpu_count()
+    memory = "?"
+    try:
+        kb = int(next(line for line in open("/proc/meminfo") if line.startswith("MemTotal")).split()[1])
+        memory = f"{kb / 1024 / 1024:.0f} GiB"
+    except (OSError, StopIteration, ValueError):
+        pass
+    return f"{cores} cores, {memory} memory, Python {platform.python_version()}, {platform.system()} {platform.machine()}"
+
+
+def main():
+    results = {"SQLite": measure("SQLite", fresh_sqlite)}
+    base = os.environ.get("DATABASE_URL", "")
+    if base.startswith(("postgres://", "postgresql://")):
+        results["PostgreSQL"] = measure("PostgreSQL", lambda name: fresh_postgres(base, name))
+    report = [f"Run on {date.today().isoformat()}: {machine()}.", ""]
+    report += [table(engine, r) for engine, r in results.items()]
+    text = "\n\n".join(report)
+    print("\n" + text)
+    (ROOT / "bench" / "last-run.json").write_text(json.dumps(results, indent=2))
+    (ROOT / "bench" / "last-run.md").write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
