@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from clinicians.models import DEFAULT_CRISIS_RESOURCES
+from screening.forms import item_field_name
 from screening.models import Client
 
 
@@ -121,6 +122,32 @@ def test_query_counts_do_not_grow_with_records(logged_in, client_record, clinici
     for url, budget in budgets.items():
         with django_assert_max_num_queries(budget):
             assert logged_in.get(url).status_code == 200
+
+
+def test_query_counts_of_forms_reports_and_exports(client, clinic_admin, client_record, clinician, make_screening,
+                                                   instrument, django_assert_max_num_queries):
+    """The rest of the pages `make bench` counts, pinned here so a regression fails CI (≤ 12 each)."""
+    for _ in range(3):
+        make_screening(client_record, clinician, safety_yes=("safety-substance-use",))
+    draft = make_screening(client_record, clinician, complete=False)
+    item = instrument.items_for_bond("abuser")[0]
+    step = reverse("screening_step", args=[draft.id, "abuser"])
+    client.force_login(clinic_admin)
+    client.get(reverse("home"))
+    requests = [
+        (12, lambda: client.get(step)),
+        (12, lambda: client.post(step, {"instrument": "tbsc-1", item_field_name(item.key): "2"}, HTTP_X_AUTOSAVE="1")),
+        (12, lambda: client.get(reverse("progress_pdf", args=[client_record.id]))),
+        (12, lambda: client.get(reverse("client_history_csv", args=[client_record.id]))),
+        (12, lambda: client.get(reverse("clinic_export_screenings"))),
+        (12, lambda: client.get(reverse("clinic_export_items"))),
+    ]
+    for budget, request in requests:
+        with django_assert_max_num_queries(budget):
+            response = request()
+            if response.streaming:
+                b"".join(response.streaming_content)
+        assert response.status_code == 200
 
 
 def test_healthz_answers_without_database(db, client, django_assert_num_queries):
