@@ -29,5 +29,21 @@ run: demo
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# End-to-end browser suite (tests/e2e): Playwright driving Debian's Chromium against a live server.
+E2E_STAMP := $(VENV)/.installed-e2e
+CHROMIUM := /usr/bin/chromium
+
+$(E2E_STAMP): $(STAMP) requirements-e2e.txt
+	$(PY) -m pip install --quiet -r requirements-e2e.txt
+	touch $(E2E_STAMP)
+
+$(CHROMIUM):
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+
+# Screenshots land in screenshots/e2e/ (git-ignored). E2E_ARGS passes options to pytest.
+e2e: $(E2E_STAMP) $(CHROMIUM)
+	E2E=1 $(PY) -m pytest tests/e2e $(E2E_ARGS)
+
 clean:
 	rm -rf $(VENV) db.sqlite3 .pytest_cache

@@ -352,6 +352,7 @@ def screening_complete(request, screening_id):
     if problems:
         messages.error(request, f"{len(problems)} question(s) still need an answer, or “Declined / not asked”, before the screening can be completed.")
         context = _review_context(screening, steps, notes, problems)
+        context["refused"] = True
         return render(request, "screening/review.html", context, status=400)
     audit.record(request, AuditEvent.Action.SCREENING_COMPLETED, obj=screening)
     messages.success(request, "Screening completed and locked.")

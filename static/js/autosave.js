@@ -72,8 +72,4 @@
   window.addEventListener("pagehide", function () {
     if (pending && !submitting) { post(true); }
   });
-
-  // Move focus to the error summary so screen readers announce it.
-  var summary = document.getElementById("error-summary");
-  if (summary) { summary.focus(); }
 })();
