@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install migrate demo e2e clean
+.PHONY: run test install migrate demo e2e bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ $(CHROMIUM):
 # Screenshots land in screenshots/e2e/ (git-ignored). E2E_ARGS passes options to pytest.
 e2e: $(E2E_STAMP) $(CHROMIUM)
 	E2E=1 $(PY) -m pytest tests/e2e $(E2E_ARGS)
+
+# Benchmarks at clinic-network scale: SQLite, and PostgreSQL too when DATABASE_URL names one.
+bench: install
+	$(PY) bench/run.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 .pytest_cache
