@@ -38,7 +38,7 @@ from reports.progress_data import build_progress_report  # noqa: E402
 from reports.progress_pdf import ProgressReportPDF  # noqa: E402
 from screening import services  # noqa: E402
 from screening.forms import item_field_name  # noqa: E402
-from screening.models import Client, Screening  # noqa: E402
+from screening.models import Client  # noqa: E402
 
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 LOAD_SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "8"))

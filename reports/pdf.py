@@ -23,7 +23,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from reports.fonts import FONT, FONT_BOLD, FONT_ITALIC, register_fonts
+from reports.fonts import FONT, FONT_BOLD, register_fonts
 
 
 PAGE_SIZE = LETTER  # the default resources (988, US hotlines) are US
@@ -120,7 +120,6 @@ class ReportPDF:
 
     def render(self):
         buffer = BytesIO()
-        report = self.report
         doc = BaseDocTemplate(
             buffer,
             pagesize=self.pagesize,

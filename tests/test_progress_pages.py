@@ -12,7 +12,6 @@ from clinicians.models import AuditEvent
 from reports.charts import svg, trend_drawing
 from screening.models import Screening
 from screening.progress import SeriesPoint
-from tests.conftest import all_answers, fill
 
 
 def _series(n, flagged=()):

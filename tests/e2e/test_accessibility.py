@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from screening.models import Client
 from tests.conftest import all_answers, fill
 from tests.e2e.helpers import (
-    KNOWN_AXE_VIOLATIONS, KNOWN_WRAPPED, answer, assert_in_viewport_without_scrolling, format_violations, run_axe, set_size,
+    KNOWN_AXE_VIOLATIONS, answer, assert_in_viewport_without_scrolling, format_violations, run_axe, set_size,
     snap, wait_until_saved, wrapped_buttons,
 )
 

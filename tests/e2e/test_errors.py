@@ -3,7 +3,6 @@ and another clinic's record. Each error must be shown, announced to screen reade
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
 from screening.models import Client

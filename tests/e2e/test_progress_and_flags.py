@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from screening.models import SafetyFlag, Screening
 from tests.conftest import all_answers, fill
-from tests.e2e.helpers import answer, continue_to, snap, wait_until_saved
+from tests.e2e.helpers import snap, wait_until_saved
 
 FLOW = "progress"
 
