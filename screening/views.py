@@ -18,6 +18,7 @@ from screening import schedule, services
 from screening.forms import BondsForm, ClientForm, ItemsForm, NotesForm, item_field_name
 from screening.history import local_date
 from screening.instrument import BOND_TYPES, load_instrument
+from screening.models import Screening
 from screening.scoring import PROTECTIVE, SAFETY, unanswered_items
 from screening.steps import BONDS, REVIEW, all_step_slugs, neighbours, steps_for
 
@@ -64,14 +65,23 @@ def home(request):
 @clinic_member_required
 def client_list(request):
     query = request.GET.get("q", "").strip()[:40]
-    clients = clients_for(request.user).order_by("code").annotate(
-        completed=Count("screenings", filter=Q(screenings__status="complete")),
-        last_screened=Max("screenings__completed_at"),
-        drafts=Count("screenings", filter=Q(screenings__status="draft")),
-    )
+    clients = clients_for(request.user).order_by("code")
     if query:
         clients = clients.filter(code__icontains=query)
     page = Paginator(clients, 50).get_page(request.GET.get("page"))
+    # Screening counts for this page's clients only: the work stays the same however big the clinic.
+    ids = [client.id for client in page]
+    counts = {
+        row["client_id"]: row for row in Screening.objects.filter(client_id__in=ids).values("client_id").annotate(
+            completed=Count("id", filter=Q(status="complete")),
+            last_screened=Max("completed_at"),
+            drafts=Count("id", filter=Q(status="draft")),
+        ).order_by()
+    }
+    never = {"completed": 0, "last_screened": None, "drafts": 0}
+    for client in page:
+        row = counts.get(client.id, never)
+        client.completed, client.last_screened, client.drafts = row["completed"], row["last_screened"], row["drafts"]
     return render(request, "screening/client_list.html", {"clients": page, "page": page, "query": query})
 
 
