@@ -1,7 +1,7 @@
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
-from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -245,18 +245,24 @@ def _after_save(request, screening, steps, step):
     return redirect("screening_step", screening_id=screening.id, step=target_slug)
 
 
+def _save_draft_form(request, screening, step, form):
+    """POST of a step whose form edits the draft itself (bonds, notes): a response, or None to show errors."""
+    if form.is_valid():
+        try:
+            services.update_draft(screening, _form_fields(form))
+        except services.ScreeningLocked:
+            return _locked_redirect(request, screening)
+        # The steps again: choosing bonds changes them.
+        return _after_save(request, screening, steps_for(screening.instrument, screening.bonds_in_scope), step)
+    if _is_autosave(request):
+        return _autosaved(errors=form.errors.get_json_data())
+    return None
+
+
 def _bonds_step(request, screening, steps):
     form = BondsForm(request.POST or None, instance=screening, instrument=screening.instrument)
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.update_draft(screening, _form_fields(form))
-            except services.ScreeningLocked:
-                return _locked_redirect(request, screening)
-            steps = steps_for(screening.instrument, screening.bonds_in_scope)
-            return _after_save(request, screening, steps, BONDS)
-        if _is_autosave(request):
-            return _autosaved(errors=form.errors.get_json_data())
+    if request.method == "POST" and (response := _save_draft_form(request, screening, BONDS, form)):
+        return response
     return render(request, "screening/step_bonds.html", _step_context(screening, steps, BONDS, form=form))
 
 
@@ -304,15 +310,8 @@ def _items_step(request, screening, steps, step):
 
 def _review_step(request, screening, steps):
     form = NotesForm(request.POST or None, instance=screening)
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.update_draft(screening, _form_fields(form))
-            except services.ScreeningLocked:
-                return _locked_redirect(request, screening)
-            return _after_save(request, screening, steps, REVIEW)
-        if _is_autosave(request):
-            return _autosaved(errors=form.errors.get_json_data())
+    if request.method == "POST" and (response := _save_draft_form(request, screening, REVIEW, form)):
+        return response
     return render(request, "screening/review.html", _review_context(screening, steps, form))
 
 
