@@ -182,6 +182,7 @@ class AuditEvent(AppendOnlyModel):
         CLIENT_CREATED = "client_created", "Added a client"
         CLIENT_VIEWED = "client_viewed", "Viewed a client"
         CLIENT_ASSIGNED = "client_assigned", "Changed client assignment"
+        CLIENT_SCHEDULE = "client_schedule", "Changed a client's re-screening schedule"
         SCREENING_CREATED = "screening_created", "Started a screening"
         SCREENING_COMPLETED = "screening_completed", "Completed a screening"
         SCREENING_AMENDED = "screening_amended", "Amended a screening"

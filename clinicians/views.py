@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.core.mail import send_mail
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -121,10 +121,14 @@ def invitation_accept(request, token):
             locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
             if locked.is_used:
                 return render(request, "clinicians/invitation_unusable.html", {"reason": "used"}, status=410)
-            user = User.objects.create_user(
-                invitation.email, form.cleaned_data["password1"], full_name=form.cleaned_data["full_name"],
-                clinic=invitation.clinic, role=invitation.role,
-            )
+            try:
+                with transaction.atomic():
+                    user = User.objects.create_user(
+                        invitation.email, form.cleaned_data["password1"], full_name=form.cleaned_data["full_name"],
+                        clinic=invitation.clinic, role=invitation.role,
+                    )
+            except IntegrityError:  # another invitation to this address was accepted at the same moment
+                return render(request, "clinicians/invitation_unusable.html", {"reason": "exists"}, status=410)
             locked.accepted_at = timezone.now()
             locked.accepted_by = user
             locked.save(update_fields=["accepted_at", "accepted_by"])
@@ -195,6 +199,10 @@ class _Echo:
 @clinic_admin_required
 def audit_trail_csv(request):
     form = AuditFilterForm(request.GET or None, clinic=request.user.clinic, clients=clients_for(request.user))
+    if form.is_bound and not form.is_valid():
+        # Never fall back to "everything" for a filter that could not be read.
+        return render(request, "400.html", {"message": "The filter could not be used; nothing was exported. "
+                                                       "Go back to the audit trail and choose the filter again."}, status=400)
     events = form.filter(audit_events_for(request.user)).select_related("actor", "client").order_by("at", "id")
     audit.record(request, Action.EXPORT, detail="audit trail CSV")
     writer = csv.writer(_Echo())

@@ -31,6 +31,11 @@ HISTORY_COLUMNS = SCORE_COLUMNS + ["amendment_reasons"]
 ITEM_COLUMNS = ["screening", "client", "date", "instrument", "section", "item_key", "answer"]
 
 
+def spreadsheet_safe(text):
+    """Free text that a spreadsheet would run as a formula (=, +, -, @) is kept as text."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def pseudonym(kind, value):
     digest = hmac.new(settings.SECRET_KEY.encode(), f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
     return f"{kind[0].upper()}{digest[:12]}"
@@ -54,7 +59,7 @@ def _screening_rows(row, client_label, reasons=()):
         "protective_items": scores.protective.items,
     }
     if client_label is not None:
-        base["amendment_reasons"] = " | ".join(reasons)
+        base["amendment_reasons"] = spreadsheet_safe(" | ".join(reasons))
     for bond in scores.bonds:
         yield {
             **base,

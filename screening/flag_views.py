@@ -31,6 +31,8 @@ def flag_detail(request, flag_id):
             else:
                 return _recorded(request, flag, follow_up, created)
         status = 400
+    if request.method == "GET":
+        audit.record(request, AuditEvent.Action.CLIENT_VIEWED, obj=flag, client=flag.client, detail="safety flag")
     return render(request, "screening/flag_detail.html", {
         "flag": flag, "client": flag.client, "follow_ups": flag.follow_ups.select_related("recorded_by"),
         "form": form, "resources": flag.client.clinic.crisis_resources.splitlines(),

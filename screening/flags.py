@@ -10,7 +10,7 @@ class FlagClosed(Exception):
     """The flag is already resolved; follow-ups are recorded on open flags."""
 
 
-def raise_flags(screening):
+def raise_flags(screening, raised_at=None):
     """A SafetyFlag for each safety item the screening endorses (again after an amendment: only new ones).
 
     A flag is recurring when the client's previous completed screening raised the same item.
@@ -24,7 +24,7 @@ def raise_flags(screening):
     existing = set(screening.safety_flags.values_list("item_key", flat=True))
     created = [
         SafetyFlag(client=screening.client, screening=screening, item_key=flag.key, title=flag.flag,
-                   raised_at=screening.completed_at, recurring=flag.key in earlier)
+                   raised_at=raised_at or screening.completed_at, recurring=flag.key in earlier)
         for flag in scores.flags if flag.key not in existing
     ]
     SafetyFlag.objects.bulk_create(created)

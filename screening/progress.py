@@ -155,7 +155,9 @@ def compare(base, current, bond_types):
 
 
 def completed_in_order(points, instrument=None):
-    done = sorted((p for p in points if p.completed), key=lambda p: (p.date, p.id))
+    # By date only: sorted() is stable and callers pass points in completion order, so two
+    # screenings on one day keep their order (an id would shuffle them).
+    done = sorted((p for p in points if p.completed), key=lambda p: p.date)
     return [p for p in done if instrument is None or p.instrument == instrument]
 
 

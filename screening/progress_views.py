@@ -56,6 +56,8 @@ def client_schedule(request, client_id):
         elif not discharged:
             client.discharged_on = None
         client.save(update_fields=["rescreen_interval_days", "discharged_on"])
+        audit.record(request, AuditEvent.Action.CLIENT_SCHEDULE, obj=client,
+                     detail=f"every {client.interval_days} days" + (f", discharged {client.discharged_on}" if client.discharged_on else ""))
         messages.success(request, f"Re-screening schedule of {client.code} saved.")
         return redirect("client_detail", client_id=client.id)
     return render(request, "screening/client_schedule.html", {"client": client, "form": form})

@@ -150,5 +150,5 @@ def amend_screening(screening_id, user_scoped_queryset, user, reason, values_by_
         screening.save(update_fields=["scores", "amended_at", "updated_at"])
         # A safety item newly endorsed by the correction raises its flag; a flag is never taken back
         # (it is resolved with a follow-up that says it was recorded in error).
-        flags.raise_flags(screening)
+        flags.raise_flags(screening, raised_at=now)
         return amendment

@@ -61,14 +61,15 @@ def home(request):
     })
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @clinic_member_required
 def client_list(request):
-    query = request.GET.get("q", "").strip()[:40]
+    # The search is posted, not put in the URL: client codes stay out of logs and browser history.
+    query = request.POST.get("q", "").strip()[:40] if request.method == "POST" else ""
     clients = clients_for(request.user).order_by("code")
     if query:
         clients = clients.filter(code__icontains=query)
-    page = Paginator(clients, 50).get_page(request.GET.get("page"))
+    page = Paginator(clients, 50).get_page(request.GET.get("page") if not query else 1)
     # Screening counts for this page's clients only: the work stays the same however big the clinic.
     ids = [client.id for client in page]
     counts = {

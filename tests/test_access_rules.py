@@ -23,7 +23,7 @@ class Rule:
 
 RULES = {
     "home": Rule("member"),
-    "client_list": Rule("member"),
+    "client_list": Rule("member", ("get", "post")),
     "client_create": Rule("member", ("get", "post")),
     "client_detail": Rule("client", record="client"),
     "client_assign": Rule("client_admin", ("get", "post"), record="client"),

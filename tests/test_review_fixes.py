@@ -159,3 +159,68 @@ def test_report_keeps_the_resources_shown_at_completion(logged_in, client_record
     clinic.save()
     page = logged_in.get(reverse("results", args=[screening.id])).content.decode()
     assert "1-800-799-7233" in page and "555-0199" not in page
+
+
+def test_same_day_screenings_keep_their_order():
+    from datetime import date
+
+    from screening.progress import Point, completed_in_order
+
+    scores = object()
+    for _ in range(20):  # ids are random: the order must not depend on them
+        import uuid
+
+        a = Point(str(uuid.uuid4()), date(2026, 3, 1), "intake", "tbsc-1", scores)
+        b = Point(str(uuid.uuid4()), date(2026, 3, 1), "rescreen", "tbsc-1", scores)
+        assert completed_in_order([a, b]) == [a, b]
+
+
+def test_flag_raised_by_an_amendment_is_dated_now(client_record, clinician, make_screening):
+    from django.utils import timezone
+
+    from screening import services
+
+    screening = make_screening(client_record, clinician)
+    Screening.objects.filter(pk=screening.pk).update(completed_at=timezone.now() - timezone.timedelta(days=120))
+    services.amend_screening(screening.id, Screening.objects.all(), clinician, "Disclosed later.",
+                             {"safety": {"safety-substance-use": 1}})
+    flag = screening.safety_flags.get()
+    assert timezone.now() - flag.raised_at < timezone.timedelta(minutes=1)
+
+
+def test_flag_page_and_schedule_changes_are_audited(logged_in, client_record, clinician, make_screening):
+    from clinicians.models import AuditEvent
+
+    flag = make_screening(client_record, clinician, safety_yes=("safety-substance-use",)).safety_flags.get()
+    logged_in.get(reverse("flag_detail", args=[flag.id]))
+    assert AuditEvent.objects.filter(action="client_viewed", detail="safety flag", client=client_record).count() == 1
+    logged_in.post(reverse("client_schedule", args=[client_record.id]), {"rescreen_interval_days": "30"})
+    assert AuditEvent.objects.get(action="client_schedule").detail == "every 30 days"
+
+
+def test_audit_csv_refuses_a_filter_it_cannot_read(client, clinic_admin):
+    client.force_login(clinic_admin)
+    response = client.get(reverse("audit_trail_csv"), {"client": "not-a-client"})
+    assert response.status_code == 400 and b"nothing was exported" in response.content
+
+
+def test_spreadsheet_formulas_are_kept_as_text():
+    from reports.exports import spreadsheet_safe
+
+    assert spreadsheet_safe("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
+    assert spreadsheet_safe("-1") == "'-1" and spreadsheet_safe("Plain reason.") == "Plain reason."
+
+
+def test_lockout_is_per_account_whatever_the_address(clinician, settings):
+    from tests.conftest import PASSWORD
+
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        BrowserClient(REMOTE_ADDR=f"10.0.0.{i + 1}").post(reverse("login"), {"username": clinician.email, "password": "x"})
+    response = BrowserClient(REMOTE_ADDR="10.0.0.99").post(reverse("login"), {"username": clinician.email, "password": PASSWORD})
+    assert response.status_code == 429
+
+
+def test_client_search_keeps_codes_out_of_urls(logged_in, client_record):
+    response = logged_in.post(reverse("client_list"), {"q": "C-00"})
+    assert response.status_code == 200 and "C-0001" in response.content.decode()
+    assert 'method="post"' in response.content.decode() and "?q=" not in response.content.decode()
