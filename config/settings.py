@@ -14,7 +14,8 @@ if DJANGO_ENV not in ("development", "production"):
     raise ImproperlyConfigured(f"DJANGO_ENV must be 'development' or 'production'; got {DJANGO_ENV!r}")
 PRODUCTION = DJANGO_ENV == "production"
 
-DEBUG = env_bool("DEBUG", False)
+# On by default while developing (manage.py works as it is); production refuses it.
+DEBUG = env_bool("DEBUG", not PRODUCTION)
 if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("DEBUG cannot be on with DJANGO_ENV=production.")
 
