@@ -45,10 +45,6 @@ LOAD_SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "8"))
 LOAD_THREADS = int(os.environ.get("BENCH_LOAD_THREADS", "6"))
 
 
-def log(*args):
-    print(*args, file=sys.stderr, flush=True)
-
-
 def seed(clinics, clients, per_client, seed_value):
     started = time.perf_counter()
     call_command("seed_scale", clinics=clinics, clients=clients, screenings_per_client=per_client, seed=seed_value,

@@ -111,10 +111,6 @@ class IntakeReport:
     appendix: tuple[AppendixSection, ...]
     amendments: tuple[AmendmentNote, ...] = ()
 
-    @property
-    def has_flags(self):
-        return bool(self.flags)
-
 
 def answer_label(options, value):
     if value is None:
