@@ -45,7 +45,7 @@ def clinic_settings(request):
 
 def _members_page(request, form, status=200):
     people = members_for(request.user).order_by("-is_active", "full_name", "email")
-    locked = set(_locked_usernames()) & {p.email for p in people}
+    locked = set(_locked_usernames([p.email for p in people]))
     return render(request, "clinicians/members.html", {
         "people": people,
         "locked": locked,
@@ -61,12 +61,12 @@ def members(request):
     return _members_page(request, InvitationForm())
 
 
-def _locked_usernames():
+def _locked_usernames(emails):
     from axes.models import AccessAttempt
 
     cutoff = timezone.now() - settings.AXES_COOLOFF_TIME
     return AccessAttempt.objects.filter(
-        failures_since_start__gte=settings.AXES_FAILURE_LIMIT, attempt_time__gte=cutoff
+        username__in=emails, failures_since_start__gte=settings.AXES_FAILURE_LIMIT, attempt_time__gte=cutoff
     ).values_list("username", flat=True)
 
 

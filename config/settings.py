@@ -132,7 +132,8 @@ IDLE_TIMEOUT_MINUTES = env_int("IDLE_TIMEOUT_MINUTES", 15)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # The idle limit is enforced by IdleLogoutMiddleware (which can say why); this is only the outer bound.
 SESSION_COOKIE_AGE = 8 * 60 * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# No SESSION_SAVE_EVERY_REQUEST: IdleLogoutMiddleware stamps last_activity on every authenticated
+# request, which already saves the session (and renews its expiry).
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
