@@ -30,6 +30,7 @@ from django.db import connection, connections  # noqa: E402
 from django.test import Client as TestClient  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
+from clinicians.actors import Actor  # noqa: E402
 
 from clinicians.models import User  # noqa: E402
 from reports.data import build_intake_report  # noqa: E402
@@ -37,7 +38,7 @@ from reports.pdf import IntakeReportPDF  # noqa: E402
 from reports.progress_data import build_progress_report  # noqa: E402
 from reports.progress_pdf import ProgressReportPDF  # noqa: E402
 from screening import services  # noqa: E402
-from screening.forms import item_field_name  # noqa: E402
+from screening.forms.steps import item_field_name  # noqa: E402
 from screening.models import Client  # noqa: E402
 
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
@@ -56,7 +57,7 @@ def fixtures():
     """The admin of the big clinic, a client with a 24-screening history, a draft and a completed screening."""
     long_client = Client.objects.get(code="S01-000000", clinic__name__startswith="Synthetic clinic 24-")
     admin = User.objects.get(email="admin-24-1@synthetic.test")
-    draft, _ = services.start_screening(long_client, admin)
+    draft, _ = services.start_screening(long_client, Actor(admin))
     services.update_draft(draft, {"abuser_in_scope": True, "v2v_in_scope": True})
     completed = long_client.screenings.completed().order_by("-completed_at").first()
     big_admin = User.objects.get(email="admin-1-1@synthetic.test")
@@ -65,21 +66,21 @@ def fixtures():
 
 def pages(f):
     item = f["draft"].instrument.items_for_bond("abuser")[0]
-    step = reverse("screening_step", args=[f["draft"].id, "abuser"])
+    step = reverse("screening:screening_autosave", args=[f["draft"].id, "abuser"])
     return [
-        ("home / due list", "big_admin", "get", reverse("home"), None),
-        ("client list", "big_admin", "get", reverse("client_list"), None),
-        ("client page (24 screenings)", "admin", "get", reverse("client_detail", args=[f["client"].id]), None),
-        ("progress page (24)", "admin", "get", reverse("client_progress", args=[f["client"].id]), None),
+        ("home / due list", "big_admin", "get", reverse("screening:home"), None),
+        ("client list", "big_admin", "get", reverse("screening:client_list"), None),
+        ("client page (24 screenings)", "admin", "get", reverse("screening:client_detail", args=[f["client"].id]), None),
+        ("progress page (24)", "admin", "get", reverse("reports:client_progress", args=[f["client"].id]), None),
         ("screening step GET", "admin", "get", step, None),
         ("screening step POST (autosave)", "admin", "post", step,
          {"instrument": "tbsc-1", item_field_name(item.key): "2"}),
-        ("results", "admin", "get", reverse("results", args=[f["completed"].id]), None),
-        ("intake PDF", "admin", "get", reverse("intake_pdf", args=[f["completed"].id]), None),
-        ("progress PDF (24)", "admin", "get", reverse("progress_pdf", args=[f["client"].id]), None),
-        ("client history CSV", "admin", "get", reverse("client_history_csv", args=[f["client"].id]), None),
-        ("clinic export, scores CSV", "big_admin", "get", reverse("clinic_export_screenings"), None),
-        ("clinic export, items CSV", "big_admin", "get", reverse("clinic_export_items"), None),
+        ("results", "admin", "get", reverse("reports:results", args=[f["completed"].id]), None),
+        ("intake PDF", "admin", "get", reverse("reports:intake_pdf", args=[f["completed"].id]), None),
+        ("progress PDF (24)", "admin", "get", reverse("reports:progress_pdf", args=[f["client"].id]), None),
+        ("client history CSV", "admin", "get", reverse("reports:client_history_csv", args=[f["client"].id]), None),
+        ("clinic export, scores CSV", "big_admin", "get", reverse("reports:clinic_export_screenings"), None),
+        ("clinic export, items CSV", "big_admin", "get", reverse("reports:clinic_export_items"), None),
     ]
 
 
@@ -89,7 +90,7 @@ def query_counts(f):
     for role in ("admin", "big_admin"):
         browsers[role] = TestClient(HTTP_HOST="localhost")
         browsers[role].force_login(f[role])
-        browsers[role].get(reverse("home"))  # first page of a session
+        browsers[role].get(reverse("screening:home"))  # first page of a session
     for name, role, method, url, data in pages(f):
         with CaptureQueriesContext(connection) as ctx:
             if method == "get":
@@ -153,8 +154,8 @@ def timed(call, n):
 
 
 def pdf_timings(server, f, cookie):
-    intake_url = reverse("intake_pdf", args=[f["completed"].id])
-    progress_url = reverse("progress_pdf", args=[f["client"].id])
+    intake_url = reverse("reports:intake_pdf", args=[f["completed"].id])
+    progress_url = reverse("reports:progress_pdf", args=[f["client"].id])
     intake_report = build_intake_report(f["completed"])
     progress_report = build_progress_report(f["client"], f["admin"])
     results = {}
@@ -204,16 +205,16 @@ def load(server, path, cookie):
 
 def throughput(server, f, cookie, big_cookie):
     bare = load(server, "/healthz", "")
-    client_list = load(server, reverse("client_list"), big_cookie)
-    results_page = load(server, reverse("results", args=[f["completed"].id]), cookie)
+    client_list = load(server, reverse("screening:client_list"), big_cookie)
+    results_page = load(server, reverse("reports:results", args=[f["completed"].id]), cookie)
     return {"bare": bare, "client list": client_list, "results": results_page}
 
 
 def autosave(server, f, cookie):
-    page_status, _ = server.get(reverse("screening_step", args=[f["draft"].id, "abuser"]), cookie)
+    page_status, _ = server.get(reverse("screening:screening_step", args=[f["draft"].id, "abuser"]), cookie)
     assert page_status == 200
     token = "benchbenchbenchbenchbenchbench12"  # any 32 characters: cookie and header must match
-    url = reverse("screening_step", args=[f["draft"].id, "abuser"])
+    url = reverse("screening:screening_autosave", args=[f["draft"].id, "abuser"])
     items = f["draft"].instrument.items_for_bond("abuser")
     times = []
     for i in range(200):

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from clinicians.models import AuditEvent, Clinic, Invitation, User
+from clinicians.models import Clinic, Invitation, User
 
 
 @admin.register(Clinic)
@@ -23,24 +23,6 @@ class UserAdmin(BaseUserAdmin):
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "full_name", "clinic", "role", "password1", "password2"]})]
-
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    """Read-only: the audit trail is append-only, in the admin as everywhere."""
-
-    list_display = ["at", "actor_email", "action", "object_type", "client", "ip_address"]
-    list_filter = ["action", "clinic"]
-    search_fields = ["actor_email", "object_id"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Invitation)

@@ -4,8 +4,3 @@ from django.apps import AppConfig
 class CliniciansConfig(AppConfig):
     name = "clinicians"
     verbose_name = "Clinicians and clinics"
-
-    def ready(self):
-        from clinicians import audit
-
-        audit.connect_axes()

@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib.auth import password_validation
 
-from clinicians.models import AuditEvent, Clinic, User
+from clinicians.models import Clinic, User
 
 
 class ClinicSettingsForm(forms.ModelForm):
@@ -68,28 +68,3 @@ class TokenForm(forms.Form):
 
     def clean_token(self):
         return self.cleaned_data["token"].replace(" ", "").strip()
-
-
-class AuditFilterForm(forms.Form):
-    actor = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="Clinician", empty_label="Anyone")
-    client = forms.ModelChoiceField(queryset=None, required=False, label="Client", empty_label="Any client")
-    action = forms.ChoiceField(choices=[("", "Any action")] + AuditEvent.Action.choices, required=False)
-
-    def __init__(self, *args, clinic, clients, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["actor"].queryset = User.objects.filter(clinic=clinic)
-        self.fields["client"].queryset = clients
-        for field in self.fields.values():
-            field.widget.attrs["class"] = "form-select"
-
-    def filter(self, events):
-        if not self.is_valid():
-            return events
-        data = self.cleaned_data
-        if data["actor"]:
-            events = events.filter(actor=data["actor"])
-        if data["client"]:
-            events = events.filter(client=data["client"])
-        if data["action"]:
-            events = events.filter(action=data["action"])
-        return events

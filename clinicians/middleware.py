@@ -79,6 +79,6 @@ class TwoFactorMiddleware:
         if _is_background(request):
             return JsonResponse({"error": "two-factor verification needed"}, status=401)
         if has_device:
-            return redirect_to_login(request.get_full_path(), login_url="two_factor_verify")
+            return redirect_to_login(request.get_full_path(), login_url="clinicians:two_factor_verify")
         messages.warning(request, "Your clinic requires two-factor sign-in. Set it up to continue.")
-        return redirect("two_factor_setup")
+        return redirect("clinicians:two_factor_setup")

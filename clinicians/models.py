@@ -6,7 +6,6 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from clinicians.append_only import AppendOnlyModel
 
 # The seed's resources; each clinic may replace this text with its own local numbers.
 DEFAULT_CRISIS_RESOURCES = """If there is immediate danger, call emergency services (911 in the US) or go to the nearest emergency room.
@@ -164,55 +163,3 @@ class Invitation(models.Model):
     @property
     def is_used(self):
         return self.accepted_at is not None
-
-
-class AuditEvent(AppendOnlyModel):
-    """Who did what, to which record, when and from where. Rows are only ever added.
-
-    Guarded here (save of an existing row, delete, queryset update/delete) and, on PostgreSQL,
-    by a trigger that refuses UPDATE and DELETE whatever the client (see migration 0003).
-    """
-
-    class Action(models.TextChoices):
-        LOGIN = "login", "Logged in"
-        LOGOUT = "logout", "Logged out"
-        LOGIN_FAILED = "login_failed", "Failed login"
-        LOCKOUT = "lockout", "Locked out"
-        UNLOCK = "unlock", "Unlocked"
-        CLIENT_CREATED = "client_created", "Added a client"
-        CLIENT_VIEWED = "client_viewed", "Viewed a client"
-        CLIENT_ASSIGNED = "client_assigned", "Changed client assignment"
-        CLIENT_SCHEDULE = "client_schedule", "Changed a client's re-screening schedule"
-        SCREENING_CREATED = "screening_created", "Started a screening"
-        SCREENING_COMPLETED = "screening_completed", "Completed a screening"
-        SCREENING_AMENDED = "screening_amended", "Amended a screening"
-        SCREENING_DISCARDED = "screening_discarded", "Discarded a draft"
-        RESULTS_VIEWED = "results_viewed", "Viewed results"
-        REPORT_DOWNLOADED = "report_downloaded", "Downloaded a report"
-        EXPORT = "export", "Exported data"
-        INVITATION_SENT = "invitation_sent", "Sent an invitation"
-        INVITATION_ACCEPTED = "invitation_accepted", "Accepted an invitation"
-        USER_DEACTIVATED = "user_deactivated", "Deactivated a clinician"
-        USER_REACTIVATED = "user_reactivated", "Reactivated a clinician"
-        TWO_FACTOR_ENABLED = "two_factor_enabled", "Turned on two-factor"
-        TWO_FACTOR_RESET = "two_factor_reset", "Reset two-factor"
-        SETTINGS_CHANGED = "settings_changed", "Changed clinic settings"
-        FLAG_FOLLOW_UP = "flag_follow_up", "Recorded a safety follow-up"
-
-    at = models.DateTimeField(default=timezone.now, db_index=True)
-    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    actor_email = models.CharField(max_length=254, blank=True, help_text="As typed, for failed logins.")
-    clinic = models.ForeignKey(Clinic, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    action = models.CharField(max_length=32, choices=Action.choices, db_index=True)
-    object_type = models.CharField(max_length=32, blank=True)
-    object_id = models.CharField(max_length=64, blank=True)
-    client = models.ForeignKey("screening.Client", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    detail = models.CharField(max_length=200, blank=True)
-
-    class Meta:
-        ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["clinic", "-at"])]
-
-    def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"

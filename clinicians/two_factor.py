@@ -16,10 +16,10 @@ from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from clinicians import audit
+from clinicians import services
+from clinicians.actors import Actor
 from clinicians.forms import TokenForm
 from clinicians.middleware import NO_DEVICE_KEY
-from clinicians.models import AuditEvent
 
 
 def qr_svg(text):
@@ -32,7 +32,7 @@ def _safe_next(request):
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
-    return "home"
+    return "screening:home"
 
 
 @never_cache
@@ -44,8 +44,8 @@ def setup(request):
         request.session.pop(NO_DEVICE_KEY, None)  # turned on from another session meanwhile
         if request.user.is_verified():
             messages.info(request, "Two-factor sign-in is already on for your account.")
-            return redirect("home")
-        return redirect("two_factor_verify")
+            return redirect("screening:home")
+        return redirect("clinicians:two_factor_verify")
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first() or TOTPDevice.objects.create(
         user=user, name="Authenticator app", confirmed=False
     )
@@ -58,7 +58,7 @@ def setup(request):
             codes = _new_recovery_codes(user)
             otp_login(request, device)
             request.session.pop(NO_DEVICE_KEY, None)
-            audit.record(request, AuditEvent.Action.TWO_FACTOR_ENABLED)
+            services.two_factor_enabled(user, Actor.from_request(request))
             # Shown once, in this response only; never stored in plain text or sent anywhere.
             return render(request, "clinicians/two_factor_codes.html", {"codes": codes})
         form.add_error("token", "That code did not match. Check the time on your phone and try the newest code.")

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "csp",
     "clinicians",
+    "audit",
     "screening",
     "reports",
 ]
@@ -92,7 +93,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "clinicians.User"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "screening:home"
 LOGOUT_REDIRECT_URL = "login"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from screening.instrument import BOND_ABUSER, BOND_V2V
-from screening.scoring import DECLINED, PROTECTIVE, SAFETY, BondScore, ProtectiveScore
+from screening.scoring import DECLINED, BondScore, ProtectiveScore
 
 BOND_HEADINGS = {BOND_ABUSER: "Abuser-bond indicators", BOND_V2V: "Victim-to-victim indicators"}
 DECLINED_LABEL = "Declined / not asked"
@@ -149,25 +149,17 @@ def build_intake_report(screening):
         for bond in instrument.bond_types
     )
 
-    appendix = [
+    appendix = tuple(
         AppendixSection(
-            title=f"{BOND_HEADINGS[bond]}: item answers",
+            title=f"{BOND_HEADINGS[section.key] if section.is_bond else section.title}: item answers",
             rows=tuple(
-                AnswerRow(item.text, answer_label(instrument.frequency, answers.get((bond, item.key))),
-                          _item_tags(instrument, item))
-                for item in instrument.items_for_bond(bond)
+                AnswerRow(item.text, answer_label(section.scale, answers.get((section.key, item.key))),
+                          _item_tags(instrument, item) if section.is_bond else "")
+                for item in section.items
             ),
         )
-        for bond in in_scope
-    ]
-    appendix.append(AppendixSection("Safety: item answers", tuple(
-        AnswerRow(item.text, answer_label(instrument.yes_no, answers.get((SAFETY, item.key))))
-        for item in instrument.safety_items
-    )))
-    appendix.append(AppendixSection("Protective factors: item answers", tuple(
-        AnswerRow(item.text, answer_label(instrument.yes_no, answers.get((PROTECTIVE, item.key))))
-        for item in instrument.protective_items
-    )))
+        for section in instrument.sections(in_scope)
+    )
 
     clinic = screening.client.clinic
     when = timezone.localtime(screening.completed_at or screening.started_at)
@@ -189,7 +181,7 @@ def build_intake_report(screening):
         bonds=bonds,
         protective=scores.protective,
         notes=screening.notes,
-        appendix=tuple(appendix),
+        appendix=appendix,
         amendments=amendment_notes(screening),
     )
 

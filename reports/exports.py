@@ -16,6 +16,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from screening.instrument import load_instrument
+from screening.models import Amendment, Answer, plain_answer
 from screening.scoring import scores_from_dict
 
 CHUNK = 2000
@@ -81,8 +82,6 @@ def _batches(rows, size):
 def score_frames(screenings, client_label=None):
     """DataFrames of SCORE_COLUMNS, one per chunk: de-identified, or with client_label (the code)
     and amendment reasons for a one-client history (HISTORY_COLUMNS)."""
-    from screening.models import Amendment
-
     completed = screenings.completed()
     columns = SCORE_COLUMNS if client_label is None else HISTORY_COLUMNS
     reasons = {}
@@ -96,8 +95,6 @@ def score_frames(screenings, client_label=None):
 
 
 def item_frames(screenings):
-    from screening.models import Answer
-
     stream = (
         Answer.objects.filter(screening__in=screenings.completed())
         .order_by("screening__completed_at", "screening_id", "id")
@@ -115,7 +112,7 @@ def item_frames(screenings):
                 keys[sid] = (pseudonym("screening", sid), pseudonym("client", client_id),
                              timezone.localtime(completed_at).date().isoformat())
             screening_key, client_key, day = keys[sid]
-            rows.append((screening_key, client_key, day, instrument, section, key, "declined" if declined else value))
+            rows.append((screening_key, client_key, day, instrument, section, key, plain_answer(value, declined)))
         yield pd.DataFrame(rows, columns=ITEM_COLUMNS)
 
 
@@ -131,15 +128,15 @@ def data_dictionary(instrument_keys):
     rows = []
     for key in instrument_keys:
         instrument = load_instrument(key)
-        freq = "; ".join(f"{o.value} = {o.label}" for o in instrument.frequency) + "; declined = declined / not asked"
-        yes_no = "; ".join(f"{o.value} = {o.label}" for o in instrument.yes_no) + "; declined = declined / not asked"
-        for item in instrument.bond_items:
-            rows.append({"instrument": key, "section": " or ".join(item.bond_types), "item_key": item.key,
-                         "wording": item.text, "scale": freq, "period": instrument.period, "source": item.source})
-        for section, items in (("safety", instrument.safety_items), ("protective", instrument.protective_items)):
-            for item in items:
-                rows.append({"instrument": key, "section": section, "item_key": item.key, "wording": item.text,
-                             "scale": yes_no, "period": instrument.period, "source": item.source})
+        for section in instrument.sections():
+            scale = "; ".join(f"{o.value} = {o.label}" for o in section.scale) + "; declined = declined / not asked"
+            for item in section.items:
+                # A bond item asked for both bonds is one row, under both sections.
+                if section.is_bond and item.bond_types[0] != section.key:
+                    continue
+                rows.append({"instrument": key, "section": " or ".join(item.bond_types) if section.is_bond else section.key,
+                             "item_key": item.key, "wording": item.text, "scale": scale, "period": instrument.period,
+                             "source": item.source})
     columns = ["instrument", "section", "item_key", "wording", "scale", "period", "source"]
     return pd.DataFrame(rows, columns=columns)
 

@@ -3,6 +3,8 @@
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from audit.trail import record
+from screening import audit_actions as A
 from screening.models import FollowUp, SafetyFlag
 
 
@@ -31,7 +33,7 @@ def raise_flags(screening, raised_at=None):
     return created
 
 
-def record_follow_up(flag_id, scoped_flags, user, *, action, note, referral_to="", resolves=False, submission):
+def record_follow_up(flag_id, scoped_flags, actor, *, action, note, referral_to="", resolves=False, submission):
     """Add a follow-up to an open flag; a resolving one closes it. A repeated submission is a no-op.
 
     Returns (follow_up, created).
@@ -48,10 +50,11 @@ def record_follow_up(flag_id, scoped_flags, user, *, action, note, referral_to="
             with transaction.atomic():
                 follow_up = FollowUp.objects.create(
                     flag=flag, action=action, note=note.strip(), referral_to=referral_to.strip(),
-                    resolves=resolves, recorded_by=user, recorded_at=now, submission=submission,
+                    resolves=resolves, recorded_by=actor.user, recorded_at=now, submission=submission,
                 )
         except IntegrityError:
             return flag.follow_ups.get(submission=submission), False
         if resolves:
             SafetyFlag.objects.filter(pk=flag.pk).update(resolved_at=now)
+        record(A.FLAG_FOLLOW_UP, actor, obj=flag, detail=f"{action}{' (resolves)' if resolves else ''}")
         return follow_up, True

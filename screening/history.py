@@ -26,3 +26,10 @@ def points(screenings):
 
 def bond_titles(instrument):
     return [(b.key, b.title) for b in instrument.bond_types]
+
+
+def history_row(screening, instrument):
+    """One line of a client's history: per bond total, stages and signs, and the flags."""
+    scores = screening.stored_scores()
+    bonds = [scores.bond(b.key) if scores else None for b in instrument.bond_types]
+    return {"screening": screening, "bonds": bonds, "flags": [f.flag for f in scores.flags] if scores else []}

@@ -10,11 +10,17 @@ from functools import cache
 from pathlib import Path
 
 INSTRUMENT_DIR = Path(__file__).resolve().parent / "instruments"
+# Where load_instrument looks, in order: the published versions, then any a test suite adds.
+INSTRUMENT_DIRS = [INSTRUMENT_DIR]
 CURRENT_KEY = "tbsc-1"
 
 BOND_ABUSER = "abuser"
 BOND_V2V = "v2v"
 BOND_TYPES = (BOND_ABUSER, BOND_V2V)
+SAFETY = "safety"
+PROTECTIVE = "protective"
+SECTION_KEYS = (*BOND_TYPES, SAFETY, PROTECTIVE)
+SECTION_TITLES = {SAFETY: "Safety", PROTECTIVE: "Protective factors"}
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,24 @@ class ProtectiveItem:
 
 
 @dataclass(frozen=True)
+class Section:
+    """One part of an administration: a bond's items, the safety items or the protective factors."""
+
+    key: str
+    title: str
+    items: tuple
+    scale: tuple[ScaleOption, ...]
+
+    @property
+    def is_bond(self):
+        return self.key in BOND_TYPES
+
+    @property
+    def item_keys(self):
+        return {item.key for item in self.items}
+
+
+@dataclass(frozen=True)
 class Instrument:
     key: str
     title: str
@@ -125,15 +149,25 @@ class Instrument:
     def max_frequency(self):
         return max(option.value for option in self.frequency)
 
+    def section(self, key):
+        """The section 'abuser', 'v2v', 'safety' or 'protective', with its title, items and scale."""
+        if key in BOND_TYPES:
+            return Section(key, self.bond_type(key).title, self.items_for_bond(key), self.frequency)
+        if key == SAFETY:
+            return Section(key, SECTION_TITLES[key], self.safety_items, self.yes_no)
+        if key == PROTECTIVE:
+            return Section(key, SECTION_TITLES[key], self.protective_items, self.yes_no)
+        raise KeyError(key)
+
+    def sections(self, bonds_in_scope=BOND_TYPES):
+        """The sections of an administration in the order they are asked: each bond in scope (in the
+        instrument's order), then safety, then protective factors."""
+        bonds = [b.key for b in self.bond_types if b.key in set(bonds_in_scope)]
+        return tuple(self.section(key) for key in (*bonds, SAFETY, PROTECTIVE))
+
     def item_keys(self, section):
-        """All valid item keys of a section: 'abuser', 'v2v', 'safety' or 'protective'."""
-        if section in BOND_TYPES:
-            return {item.key for item in self.items_for_bond(section)}
-        if section == "safety":
-            return {item.key for item in self.safety_items}
-        if section == "protective":
-            return {item.key for item in self.protective_items}
-        raise KeyError(section)
+        """All valid item keys of a section."""
+        return self.section(section).item_keys
 
     def item_text(self, key):
         for group in (self.bond_items, self.safety_items, self.protective_items):
@@ -144,10 +178,14 @@ class Instrument:
 
 
 def instrument_path(key):
+    for folder in INSTRUMENT_DIRS:
+        if (folder / f"{key}.json").is_file():
+            return folder / f"{key}.json"
     return INSTRUMENT_DIR / f"{key}.json"
 
 
 def available_keys():
+    """The published versions."""
     return sorted(path.stem for path in INSTRUMENT_DIR.glob("*.json"))
 
 
@@ -155,7 +193,7 @@ def available_keys():
 def load_instrument(key=CURRENT_KEY):
     path = instrument_path(key)
     if not path.is_file():
-        raise LookupError(f"No instrument {key!r} in {INSTRUMENT_DIR}")
+        raise LookupError(f"No instrument {key!r} in {', '.join(map(str, INSTRUMENT_DIRS))}")
     return parse_instrument(json.loads(path.read_text(encoding="utf-8")))
 
 

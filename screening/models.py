@@ -3,14 +3,20 @@ import uuid
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Max, Q
 from django.db.models.functions import Length, Lower
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
-from clinicians.append_only import AppendOnlyModel
+from audit.append_only import AppendOnlyModel
 from screening.instrument import BOND_ABUSER, BOND_V2V, CURRENT_KEY, load_instrument
 from screening.scoring import DECLINED, scores_from_dict
+
+
+class ClientQuerySet(models.QuerySet):
+    def with_last_completed(self):
+        """Each client's last completed screening time as `last_completed` (see last_completed_on)."""
+        return self.annotate(last_completed=Max("screenings__completed_at", filter=Q(screenings__status="complete")))
 
 
 class Client(models.Model):
@@ -36,6 +42,8 @@ class Client(models.Model):
         null=True, blank=True, help_text="A discharged client is no longer due for re-screening.",
     )
 
+    objects = ClientQuerySet.as_manager()
+
     class Meta:
         ordering = ["code"]
         constraints = [
@@ -47,6 +55,15 @@ class Client(models.Model):
                 name="client_rescreen_interval_range",
             ),
         ]
+
+    @property
+    def audit_client_id(self):
+        return self.pk
+
+    @property
+    def last_completed_on(self):
+        """The clinic's local date of the last completed screening (needs with_last_completed())."""
+        return timezone.localtime(self.last_completed).date() if self.last_completed else None
 
     @property
     def interval_days(self):
@@ -65,6 +82,15 @@ class ScreeningQuerySet(models.QuerySet):
 
     def completed(self):
         return self.filter(status=Screening.Status.COMPLETE)
+
+    def counts_by_client(self, client_ids):
+        """{client_id: {"completed", "last_screened", "drafts"}} for the given clients, in one query."""
+        rows = self.filter(client_id__in=client_ids).values("client_id").annotate(
+            completed=Count("id", filter=Q(status="complete")),
+            last_screened=Max("completed_at"),
+            drafts=Count("id", filter=Q(status="draft")),
+        ).order_by()
+        return {row.pop("client_id"): row for row in rows}
 
 
 class Screening(models.Model):
@@ -150,15 +176,27 @@ class Screening(models.Model):
     def bond_label(self, bond_type):
         return {BOND_ABUSER: self.abuser_label, BOND_V2V: self.v2v_label}[bond_type]
 
+    @property
+    def audit_client_id(self):
+        return self.client_id
+
     def answer_map(self):
         """The answers as plain data for scoring: {(section, item_key): value or DECLINED}."""
-        return {
-            (a.section, a.item_key): DECLINED if a.declined else a.value
-            for a in self.answers.all()
-        }
+        return {(a.section, a.item_key): a.plain for a in self.answers.all()}
 
     def stored_scores(self):
         return scores_from_dict(self.scores) if self.scores else None
+
+
+def plain_answer(value, declined):
+    """The stored columns (value, declined) as plain data: an int on the scale or DECLINED."""
+    return DECLINED if declined else value
+
+
+def answer_columns(answer):
+    """Plain data (an int on the scale or DECLINED) as the stored columns: the other way round."""
+    declined = answer == DECLINED
+    return {"value": None if declined else answer, "declined": declined}
 
 
 class Answer(models.Model):
@@ -203,6 +241,10 @@ class Answer(models.Model):
 
     def __str__(self):
         return f"{self.section}/{self.item_key}"
+
+    @property
+    def plain(self):
+        return plain_answer(self.value, self.declined)
 
 
 class Amendment(models.Model):
@@ -252,6 +294,10 @@ class SafetyFlag(models.Model):
     @property
     def is_open(self):
         return self.resolved_at is None
+
+    @property
+    def audit_client_id(self):
+        return self.client_id
 
 
 class FollowUp(AppendOnlyModel):

@@ -46,3 +46,27 @@ def due_status(last_completed_on, interval_days, today, discharged_on=None):
     if days < 0:
         return Due(OVERDUE, due_on, -days)
     return Due(DUE if days <= DUE_SOON_DAYS else LATER, due_on, days)
+
+
+@dataclass(frozen=True)
+class CaseloadRow:
+    client: object
+    due: Due
+    last: date | None
+
+
+def group_caseload(clients, today, limit):
+    """The home page's lists: overdue (longest first), due soon (soonest first) and never screened.
+
+    clients: objects with interval_days, discharged_on and last_completed_on (a local date or None).
+    Returns ({status: rows[:limit]}, {status: count}): a clinic admin's caseload can be thousands.
+    """
+    groups = {OVERDUE: [], DUE: [], NEVER: []}
+    for client in clients:
+        due = due_status(client.last_completed_on, client.interval_days, today, client.discharged_on)
+        if due.status in groups:
+            groups[due.status].append(CaseloadRow(client, due, client.last_completed_on))
+    groups[OVERDUE].sort(key=lambda row: -row.due.days)
+    groups[DUE].sort(key=lambda row: row.due.days)
+    counts = {status: len(rows) for status, rows in groups.items()}
+    return {status: rows[:limit] for status, rows in groups.items()}, counts

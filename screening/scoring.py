@@ -15,9 +15,9 @@ Rules, stated once here and printed on the results page:
 
 from dataclasses import asdict, dataclass
 
+from screening.instrument import PROTECTIVE, SAFETY
+
 DECLINED = "declined"
-SAFETY = "safety"
-PROTECTIVE = "protective"
 
 
 @dataclass(frozen=True)
@@ -183,9 +183,10 @@ def score_protective(instrument, answers):
 
 
 def score_screening(instrument, bonds_in_scope, answers):
+    bonds = [section.key for section in instrument.sections(bonds_in_scope) if section.is_bond]
     return ScreeningScores(
         instrument=instrument.key,
-        bonds=tuple(score_bond(instrument, bond, answers) for bond in instrument_order(instrument, bonds_in_scope)),
+        bonds=tuple(score_bond(instrument, bond, answers) for bond in bonds),
         flags=safety_flags(instrument, answers),
         safety_declined=tuple(
             Present(item.key, item.flag) for item in instrument.safety_items
@@ -195,15 +196,13 @@ def score_screening(instrument, bonds_in_scope, answers):
     )
 
 
-def instrument_order(instrument, bonds_in_scope):
-    return [b.key for b in instrument.bond_types if b.key in set(bonds_in_scope)]
-
-
 def unanswered_items(instrument, bonds_in_scope, answers):
     """(section, item_key) of every item that is neither answered nor declined, in form order."""
-    sections = [(bond, instrument.items_for_bond(bond)) for bond in instrument_order(instrument, bonds_in_scope)]
-    sections += [(SAFETY, instrument.safety_items), (PROTECTIVE, instrument.protective_items)]
-    return [(section, item.key) for section, items in sections for item in items if (section, item.key) not in answers]
+    return [
+        (section.key, item.key)
+        for section in instrument.sections(bonds_in_scope) for item in section.items
+        if (section.key, item.key) not in answers
+    ]
 
 
 def scores_from_dict(data):

@@ -1,34 +1,48 @@
-"""State changes of a screening. Views call these; they hold the rules about drafts and locking."""
+"""State changes of a screening. Views call these; they hold the rules about drafts and locking, and
+each writes its own audit row inside its transaction, only when the action happened."""
+
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from audit.trail import record
+from screening import audit_actions as A
 from screening import flags
-from screening.models import Answer, Screening
-from screening.scoring import DECLINED, score_screening, unanswered_items
+from screening.models import Amendment, Answer, Screening, answer_columns
+from screening.scoring import score_screening, unanswered_items
 
 
 class ScreeningLocked(Exception):
     """The screening is completed; its answers can no longer change."""
 
 
-def start_screening(client, clinician):
-    """The client's open draft, or a new one. Starting twice (double click, two tabs) resumes."""
+class NothingChanged(Exception):
+    """An amendment must change at least one answer."""
+
+
+def start_screening(client, actor):
+    """(draft, created): the client's open draft, or a new one. Starting twice (double click, two tabs) resumes."""
     existing = client.screenings.drafts().first()
     if existing:
         return existing, False
     kind = Screening.Kind.RESCREEN if client.screenings.completed().exists() else Screening.Kind.INTAKE
     try:
         with transaction.atomic():
-            return Screening.objects.create(client=client, clinician=clinician, kind=kind), True
+            screening = Screening.objects.create(client=client, clinician=actor.user, kind=kind)
+            record(A.SCREENING_STARTED, actor, obj=screening)
+            return screening, True
     except IntegrityError:
         # Another request created the draft between our check and insert (one_draft_per_client).
         return client.screenings.drafts().get(), False
 
 
-def discard_draft(screening):
+def discard_draft(screening, actor):
     """Delete a draft and its answers; False when it was completed meanwhile (then nothing is deleted)."""
-    deleted, _ = Screening.objects.filter(pk=screening.pk, status=Screening.Status.DRAFT).delete()
+    with transaction.atomic():
+        deleted, _ = Screening.objects.filter(pk=screening.pk, status=Screening.Status.DRAFT).delete()
+        if deleted:
+            record(A.SCREENING_DISCARDED, actor, obj=screening, client_id=screening.client_id)
     return deleted > 0
 
 
@@ -47,8 +61,25 @@ def update_draft(screening, fields):
         setattr(screening, name, value)
 
 
+def _write_answers(screening, section, values, now):
+    """Insert or update one section's answers ({item_key: int | DECLINED}); returns those that changed."""
+    existing = {a.item_key: a for a in screening.answers.filter(section=section, item_key__in=values)}
+    to_create, to_update = [], []
+    for key, value in values.items():
+        columns = answer_columns(value)
+        answer = existing.get(key)
+        if answer is None:
+            to_create.append(Answer(screening=screening, section=section, item_key=key, answered_at=now, **columns))
+        elif answer.plain != value:
+            answer.value, answer.declined, answer.answered_at = columns["value"], columns["declined"], now
+            to_update.append(answer)
+    Answer.objects.bulk_create(to_create)
+    Answer.objects.bulk_update(to_update, ["value", "declined", "answered_at"])
+    return to_create + to_update
+
+
 def save_answers(screening, section, values):
-    """Store the given answers of one section; None means "not given in this request", not a clear.
+    """Store the given answers of one section of a draft; None means "not given in this request", not a clear.
 
     values maps item_key to an int on the scale or DECLINED. Returns the number of rows written.
     """
@@ -60,90 +91,80 @@ def save_answers(screening, section, values):
             raise ScreeningLocked()
         if not given:
             return 0
-        existing = {a.item_key: a for a in screening.answers.filter(section=section, item_key__in=given)}
         now = timezone.now()
-        to_create, to_update = [], []
-        for key, value in given.items():
-            declined = value == DECLINED
-            number = None if declined else value
-            answer = existing.get(key)
-            if answer is None:
-                to_create.append(Answer(screening=screening, section=section, item_key=key,
-                                        value=number, declined=declined, answered_at=now))
-            elif (answer.value, answer.declined) != (number, declined):
-                answer.value, answer.declined, answer.answered_at = number, declined, now
-                to_update.append(answer)
-        Answer.objects.bulk_create(to_create)
-        Answer.objects.bulk_update(to_update, ["value", "declined", "answered_at"])
+        written = _write_answers(screening, section, given, now)
         Screening.objects.filter(pk=screening.pk).update(updated_at=now)
-    return len(to_create) + len(to_update)
+    return len(written)
 
 
-def complete_screening(screening_id, user_scoped_queryset, user=None):
-    """Lock a draft and store its scores. Returns (screening, problems).
+def save_answer_set(screening, answers):
+    """Save a whole set of answers {(section, item_key): int | DECLINED} (the demo, tests)."""
+    by_section = {}
+    for (section, key), value in answers.items():
+        by_section.setdefault(section, {})[key] = value
+    return sum(save_answers(screening, section, values) for section, values in by_section.items())
 
-    problems lists (section, item_key) still unanswered; nothing changes while there are any.
-    Completing a screening that is already complete is a no-op (a double submit).
-    """
+
+@dataclass(frozen=True)
+class Completion:
+    screening: Screening
+    completed: bool  # False: already complete (a double submit), or refused for problems
+    problems: tuple = ()  # (section, item_key) still unanswered; ("bonds", None) when no bond is chosen
+
+
+def complete_screening(screening_id, scoped_screenings, actor):
+    """Lock a draft, store its scores and raise its flags. Nothing changes while problems remain, and
+    completing a screening that is already complete does nothing (completed=False, no audit row)."""
     with transaction.atomic():
-        screening = user_scoped_queryset.select_for_update(of=("self",)).get(pk=screening_id)
+        screening = scoped_screenings.select_for_update(of=("self",)).get(pk=screening_id)
         if not screening.is_draft:
-            return screening, []
+            return Completion(screening, False)
         if not screening.bonds_in_scope:
-            return screening, [("bonds", None)]
+            return Completion(screening, False, (("bonds", None),))
         answers = screening.answer_map()
         problems = unanswered_items(screening.instrument, screening.bonds_in_scope, answers)
         if problems:
-            return screening, problems
+            return Completion(screening, False, tuple(problems))
         scores = score_screening(screening.instrument, screening.bonds_in_scope, answers)
         screening.scores = scores.to_dict()
         screening.status = Screening.Status.COMPLETE
         screening.completed_at = timezone.now()
-        screening.completed_by = user or screening.clinician
+        screening.completed_by = actor.user or screening.clinician
         screening.crisis_resources = screening.client.clinic.crisis_resources
         screening.save(update_fields=["scores", "status", "completed_at", "completed_by", "crisis_resources", "updated_at"])
         flags.raise_flags(screening)
-        return screening, []
+        record(A.SCREENING_COMPLETED, actor, obj=screening)
+        return Completion(screening, True)
 
 
-class NothingChanged(Exception):
-    """An amendment must change at least one answer."""
-
-
-def amend_screening(screening_id, user_scoped_queryset, user, reason, values_by_section):
+def amend_screening(screening_id, scoped_screenings, actor, reason, values_by_section):
     """Correct answers of a completed screening, keeping what they were; scores are recomputed.
 
     values_by_section: {section: {item_key: int | DECLINED}}. Returns the Amendment.
     """
-    from screening.models import Amendment
-
     with transaction.atomic():
-        screening = user_scoped_queryset.select_for_update(of=("self",)).get(pk=screening_id)
+        screening = scoped_screenings.select_for_update(of=("self",)).get(pk=screening_id)
         if screening.is_draft:
             raise ScreeningLocked("A draft is edited, not amended.")
-        rows = {(a.section, a.item_key): a for a in screening.answers.all()}
-        before = {key: (DECLINED if a.declined else a.value) for key, a in rows.items()}
-        changes = []
-        for section, values in values_by_section.items():
-            for key, value in values.items():
-                if value is None or before.get((section, key)) == value:
-                    continue
-                changes.append({"section": section, "item_key": key, "before": before.get((section, key)), "after": value})
+        before = screening.answer_map()
+        changed = {
+            section: {key: value for key, value in values.items() if value is not None and before.get((section, key)) != value}
+            for section, values in values_by_section.items()
+        }
+        changes = [
+            {"section": section, "item_key": key, "before": before.get((section, key)), "after": value}
+            for section, values in changed.items() for key, value in values.items()
+        ]
         if not changes:
             raise NothingChanged()
         now = timezone.now()
         amendment = Amendment.objects.create(
-            screening=screening, amended_by=user, amended_at=now, reason=reason.strip(), changes=changes,
+            screening=screening, amended_by=actor.user, amended_at=now, reason=reason.strip(), changes=changes,
             previous_answers=[{"section": s, "item_key": k, "answer": v} for (s, k), v in sorted(before.items())],
             previous_scores=screening.scores,
         )
-        for change in changes:
-            declined = change["after"] == DECLINED
-            number = None if declined else change["after"]
-            Answer.objects.update_or_create(
-                screening=screening, section=change["section"], item_key=change["item_key"],
-                defaults={"value": number, "declined": declined, "answered_at": now},
-            )
+        for section, values in changed.items():
+            _write_answers(screening, section, values, now)
         after = screening.answer_map()
         screening.scores = score_screening(screening.instrument, screening.bonds_in_scope, after).to_dict()
         screening.amended_at = now
@@ -151,4 +172,5 @@ def amend_screening(screening_id, user_scoped_queryset, user, reason, values_by_
         # A safety item newly endorsed by the correction raises its flag; a flag is never taken back
         # (it is resolved with a follow-up that says it was recorded in error).
         flags.raise_flags(screening, raised_at=now)
+        record(A.SCREENING_AMENDED, actor, obj=screening)
         return amendment

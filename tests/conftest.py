@@ -1,19 +1,42 @@
-"""Shared fixtures: a clinic with its admin and a clinician, and an outsider from another clinic."""
+"""The one set of fixtures: a clinic with its admin, a clinician and a teammate, an outsider from
+another clinic, a client, a draft, screenings made through the services, and two small test
+instruments (tests/instruments) beside the published ones."""
+
+import json
+from pathlib import Path
 
 import pytest
 
+from clinicians.actors import Actor
 from clinicians.models import Clinic, User
+from screening import instrument as instruments
 from screening import services
-from screening.instrument import load_instrument
+from screening.instrument import PROTECTIVE, SAFETY, load_instrument
 from screening.models import Client, Screening
-from screening.scoring import PROTECTIVE, SAFETY
 
 PASSWORD = "a-long-test-password"
+TEST_INSTRUMENTS = Path(__file__).resolve().parent / "instruments"
+if TEST_INSTRUMENTS not in instruments.INSTRUMENT_DIRS:
+    instruments.INSTRUMENT_DIRS.append(TEST_INSTRUMENTS)
+
+# A tiny instrument so every figure of scoring and change can be worked out by hand.
+TINY = json.loads((TEST_INSTRUMENTS / "tiny-1.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture
 def instrument():
     return load_instrument("tbsc-1")
+
+
+@pytest.fixture
+def tiny():
+    return load_instrument("tiny-1")
+
+
+@pytest.fixture
+def small_instrument():
+    """3 stages and 4 warning signs: pages and reports must count from the instrument, not assume 7 and 10."""
+    return load_instrument("small-1")
 
 
 @pytest.fixture
@@ -72,31 +95,36 @@ def all_answers(instrument, bonds, value=1, safety_yes=(), protective=1):
     return answers
 
 
-def fill(screening, answers):
-    by_section = {}
-    for (section, key), value in answers.items():
-        by_section.setdefault(section, {})[key] = value
-    for section, values in by_section.items():
-        services.save_answers(screening, section, values)
+fill = services.save_answer_set  # the demo's helper too
 
 
 @pytest.fixture
-def make_screening(instrument):
-    """Make a screening for a client; complete=True answers everything and completes it."""
+def make_screening():
+    """Make a screening through the services; complete=True answers everything and completes it."""
 
-    def make(client, clinician, bonds=("abuser", "v2v"), complete=True, value=1, safety_yes=(), notes=""):
-        screening, _ = services.start_screening(client, clinician)
-        screening.abuser_in_scope = "abuser" in bonds
-        screening.v2v_in_scope = "v2v" in bonds
-        screening.abuser_label = "ex-partner" if "abuser" in bonds else ""
-        screening.v2v_label = "friend from group" if "v2v" in bonds else ""
-        screening.notes = notes
-        screening.save()
+    def make(client, clinician, bonds=("abuser", "v2v"), complete=True, value=1, safety_yes=(), notes="",
+             instrument_key=None):
+        screening, _ = services.start_screening(client, Actor(clinician))
+        if instrument_key:  # a test instrument: set before anything is answered
+            Screening.objects.filter(pk=screening.pk).update(instrument_key=instrument_key)
+            screening.instrument_key = instrument_key
+        services.update_draft(screening, {
+            "abuser_in_scope": "abuser" in bonds, "v2v_in_scope": "v2v" in bonds,
+            "abuser_label": "ex-partner" if "abuser" in bonds else "",
+            "v2v_label": "friend from group" if "v2v" in bonds else "",
+            "notes": notes,
+        })
         if complete:
-            fill(screening, all_answers(instrument, bonds, value=value, safety_yes=safety_yes))
-            screening, problems = services.complete_screening(screening.id, Screening.objects.all())
-            assert problems == []
+            fill(screening, all_answers(screening.instrument, bonds, value=value, safety_yes=safety_yes))
+            outcome = services.complete_screening(screening.id, Screening.objects.all(), Actor(clinician))
+            assert outcome.completed and outcome.problems == ()
+            screening = outcome.screening
         return screening
 
     return make
 
+
+@pytest.fixture
+def draft(client_record, clinician, make_screening):
+    """An unfinished screening of the abuser bond only."""
+    return make_screening(client_record, clinician, bonds=("abuser",), complete=False)

@@ -19,44 +19,46 @@ class Rule:
     access: str  # public | login | member | admin | client | client_admin | screening | flag | member_admin
     methods: tuple = ("get",)
     record: str = ""  # which record the URL names: client, draft, completed, member
+    json: bool = False  # answers in JSON: a refusal is a JSON status (401 when logged out), not a redirect
 
 
 RULES = {
-    "home": Rule("member"),
-    "client_list": Rule("member", ("get", "post")),
-    "client_create": Rule("member", ("get", "post")),
-    "client_detail": Rule("client", record="client"),
-    "client_assign": Rule("client_admin", ("get", "post"), record="client"),
-    "screening_start": Rule("client", ("post",), record="client"),
-    "client_progress": Rule("client", record="client"),
-    "progress_pdf": Rule("client", record="client"),
-    "client_history_csv": Rule("client", record="client"),
-    "client_schedule": Rule("client", ("get", "post"), record="client"),
-    "screening_amend": Rule("screening", ("get", "post"), record="completed"),
-    "screening_step": Rule("screening", ("get", "post"), record="draft"),
-    "screening_complete": Rule("screening", ("post",), record="draft"),
-    "screening_discard": Rule("screening", ("get", "post"), record="draft"),
-    "results": Rule("screening", record="completed"),
-    "intake_pdf": Rule("screening", record="completed"),
-    "flag_detail": Rule("flag", ("get", "post"), record="flag"),
-    "clinic_settings": Rule("admin", ("get", "post")),
-    "members": Rule("admin"),
-    "invite": Rule("admin", ("post",)),
-    "member_deactivate": Rule("member_admin", ("get", "post"), record="member"),
-    "member_reactivate": Rule("member_admin", ("get", "post"), record="member"),
-    "member_unlock": Rule("member_admin", ("post",), record="member"),
-    "member_reset_two_factor": Rule("member_admin", ("get", "post"), record="member"),
-    "clinic_export": Rule("admin"),
-    "clinic_export_screenings": Rule("admin"),
-    "clinic_export_items": Rule("admin"),
-    "clinic_export_xlsx": Rule("admin"),
-    "audit_trail": Rule("admin"),
-    "audit_trail_csv": Rule("admin"),
-    "invitation_accept": Rule("public"),
+    "screening:home": Rule("member"),
+    "screening:client_list": Rule("member", ("get", "post")),
+    "screening:client_create": Rule("member", ("get", "post")),
+    "screening:client_detail": Rule("client", record="client"),
+    "screening:client_assign": Rule("client_admin", ("get", "post"), record="client"),
+    "screening:screening_start": Rule("client", ("post",), record="client"),
+    "reports:client_progress": Rule("client", record="client"),
+    "reports:progress_pdf": Rule("client", record="client"),
+    "reports:client_history_csv": Rule("client", record="client"),
+    "screening:client_schedule": Rule("client", ("get", "post"), record="client"),
+    "screening:screening_amend": Rule("screening", ("get", "post"), record="completed"),
+    "screening:screening_step": Rule("screening", ("get", "post"), record="draft"),
+    "screening:screening_autosave": Rule("screening", ("post",), record="draft", json=True),
+    "screening:screening_complete": Rule("screening", ("post",), record="draft"),
+    "screening:screening_discard": Rule("screening", ("get", "post"), record="draft"),
+    "reports:results": Rule("screening", record="completed"),
+    "reports:intake_pdf": Rule("screening", record="completed"),
+    "screening:flag_detail": Rule("flag", ("get", "post"), record="flag"),
+    "clinicians:clinic_settings": Rule("admin", ("get", "post")),
+    "clinicians:members": Rule("admin"),
+    "clinicians:invite": Rule("admin", ("post",)),
+    "clinicians:member_deactivate": Rule("member_admin", ("get", "post"), record="member"),
+    "clinicians:member_reactivate": Rule("member_admin", ("get", "post"), record="member"),
+    "clinicians:member_unlock": Rule("member_admin", ("post",), record="member"),
+    "clinicians:member_reset_two_factor": Rule("member_admin", ("get", "post"), record="member"),
+    "reports:clinic_export": Rule("admin"),
+    "reports:clinic_export_screenings": Rule("admin"),
+    "reports:clinic_export_items": Rule("admin"),
+    "reports:clinic_export_xlsx": Rule("admin"),
+    "reports:audit_trail": Rule("admin"),
+    "reports:audit_trail_csv": Rule("admin"),
+    "clinicians:invitation_accept": Rule("public"),
     "healthz": Rule("public"),
     "login": Rule("public", ("get", "post")),
-    "two_factor_verify": Rule("login"),
-    "two_factor_setup": Rule("login"),
+    "clinicians:two_factor_verify": Rule("login"),
+    "clinicians:two_factor_setup": Rule("login"),
     "logout": Rule("login", ("post",)),
     "password_change": Rule("login"),
     "password_change_done": Rule("login"),
@@ -71,13 +73,16 @@ ASSIGNED_KINDS = {"client", "screening", "flag"}
 ADMIN_KINDS = {"admin", "client_admin", "member_admin"}
 
 
-def _project_url_names():
+def _project_url_names(patterns=None, namespace=""):
     names = set()
-    for pattern in get_resolver().url_patterns:
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
         if isinstance(pattern, URLResolver):
-            continue  # the Django admin site guards itself (staff only)
-        if isinstance(pattern, URLPattern) and pattern.name:
-            names.add(pattern.name)
+            if pattern.namespace == "admin":
+                continue  # the Django admin site guards itself (staff only)
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            names |= _project_url_names(pattern.url_patterns, inner)
+        elif pattern.name:
+            names.add(namespace + pattern.name)
     return names
 
 
@@ -105,9 +110,9 @@ def world(clinic, clinician, teammate, clinic_admin, outsider, other_clinic, cli
 
 
 def _url(name, rule, world):
-    if name == "screening_step":
+    if name in ("screening:screening_step", "screening:screening_autosave"):
         return reverse(name, args=[world["draft"].id, "bonds"])
-    if name == "invitation_accept":
+    if name == "clinicians:invitation_accept":
         return reverse(name, args=["no-such-token"])
     if name == "password_reset_confirm":
         return reverse(name, args=["MQ", "set-password"])
@@ -132,8 +137,16 @@ def _send(client, method, url):
 @pytest.mark.parametrize("name,rule,method", _cases(lambda r: r.access != "public"))
 def test_anonymous_is_sent_to_login(client, world, name, rule, method):
     response = _send(client, method, _url(name, rule, world))
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
+    _assert_sent_to_login(response, rule)
+
+
+def _assert_sent_to_login(response, rule):
+    if rule.json:
+        assert response.status_code == 401 and response["Content-Type"] == "application/json"
+        assert response.json()["message"]
+    else:
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
 
 
 @pytest.mark.parametrize("name,rule,method", _cases(lambda r: r.access in RECORD_KINDS))
@@ -177,7 +190,7 @@ def test_deactivated_user_has_no_access(client, world, name, rule, method):
     user.is_active = False
     user.save()
     response = _send(client, method, _url(name, rule, world))
-    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    _assert_sent_to_login(response, rule)
 
 
 def test_deactivated_user_cannot_log_in(client, clinician):
@@ -190,19 +203,19 @@ def test_deactivated_user_cannot_log_in(client, clinician):
 def test_outsider_post_changes_nothing(client, world):
     client.force_login(world["outsider"])
     draft = world["draft"]
-    client.post(reverse("screening_discard", args=[draft.id]))
-    client.post(reverse("screening_complete", args=[draft.id]), {"confirm": "1"})
+    client.post(reverse("screening:screening_discard", args=[draft.id]))
+    client.post(reverse("screening:screening_complete", args=[draft.id]), {"confirm": "1"})
     draft.refresh_from_db()
     assert draft.is_draft
 
 
 def test_lists_show_only_own_clients(client, world):
     client.force_login(world["outsider"])
-    for name in ("home", "client_list"):
+    for name in ("screening:home", "screening:client_list"):
         body = client.get(reverse(name)).content.decode()
         assert "C-0001" not in body and "C-0002" not in body
     client.force_login(world["teammate"])
-    assert "C-0001" not in client.get(reverse("client_list")).content.decode()
+    assert "C-0001" not in client.get(reverse("screening:client_list")).content.decode()
 
 
 def test_csrf_token_is_required(world):
@@ -210,7 +223,7 @@ def test_csrf_token_is_required(world):
 
     browser = BrowserClient(enforce_csrf_checks=True)
     browser.force_login(world["clinician"])
-    response = browser.post(reverse("client_create"), {"code": "NO-CSRF"})
+    response = browser.post(reverse("screening:client_create"), {"code": "NO-CSRF"})
     assert response.status_code == 403
     assert not Client.objects.filter(code="NO-CSRF").exists()
     response = browser.post(reverse("login"), {"username": "x@y.z", "password": "x"})

@@ -11,7 +11,8 @@ from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from clinicians.models import AuditEvent, Invitation, User
+from audit.models import AuditEvent
+from clinicians.models import Invitation, User
 from tests.conftest import PASSWORD
 
 NEW_PASSWORD = "violet-harbour-lantern-42"
@@ -25,7 +26,7 @@ def _login(client, email, password=PASSWORD):
 
 def _invite(client, admin, email="new@riverside.test", role="clinician"):
     client.force_login(admin)
-    response = client.post(reverse("invite"), {"email": email, "role": role})
+    response = client.post(reverse("clinicians:invite"), {"email": email, "role": role})
     assert response.status_code == 302
     link = re.search(r"http://testserver(/invitations/\S+/)", mail.outbox[-1].body).group(1)
     client.logout()
@@ -37,7 +38,7 @@ def test_invitation_creates_a_clinician_of_the_clinic(client, clinic_admin):
     assert mail.outbox[-1].to == ["new@riverside.test"]
     assert "72 hours" in mail.outbox[-1].body
     response = client.post(link, {"full_name": "Nia New", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
-    assert response["Location"] == reverse("home")
+    assert response["Location"] == reverse("screening:home")
     user = User.objects.get(email="new@riverside.test")
     assert (user.clinic, user.role, user.full_name) == (clinic_admin.clinic, "clinician", "Nia New")
     assert user.check_password(NEW_PASSWORD)
@@ -72,7 +73,7 @@ def test_invitation_expires_after_72_hours(client, clinic_admin):
 
 
 def test_unknown_invitation_token_is_404(client, db):
-    assert client.get(reverse("invitation_accept", args=["made-up"])).status_code == 404
+    assert client.get(reverse("clinicians:invitation_accept", args=["made-up"])).status_code == 404
 
 
 def test_invitation_password_is_validated(client, clinic_admin):
@@ -84,7 +85,7 @@ def test_invitation_password_is_validated(client, clinic_admin):
 
 def test_cannot_invite_an_existing_account(client, clinic_admin, clinician):
     client.force_login(clinic_admin)
-    response = client.post(reverse("invite"), {"email": clinician.email.upper(), "role": "clinician"})
+    response = client.post(reverse("clinicians:invite"), {"email": clinician.email.upper(), "role": "clinician"})
     assert response.status_code == 400 and b"already an account" in response.content
     assert not mail.outbox
 
@@ -94,19 +95,19 @@ def test_cannot_invite_an_existing_account(client, clinic_admin, clinician):
 def test_deactivation_keeps_attribution(client, clinic_admin, clinician, client_record, make_screening):
     screening = make_screening(client_record, clinician)
     client.force_login(clinic_admin)
-    assert b"can no longer log in" not in client.get(reverse("member_deactivate", args=[clinician.id])).content
-    client.post(reverse("member_deactivate", args=[clinician.id]))
+    assert b"can no longer log in" not in client.get(reverse("clinicians:member_deactivate", args=[clinician.id])).content
+    client.post(reverse("clinicians:member_deactivate", args=[clinician.id]))
     clinician.refresh_from_db()
     assert not clinician.is_active and User.objects.filter(pk=clinician.pk).exists()
-    assert "Casey Clinician" in client.get(reverse("results", args=[screening.id])).content.decode()
-    client.post(reverse("member_reactivate", args=[clinician.id]))
+    assert "Casey Clinician" in client.get(reverse("reports:results", args=[screening.id])).content.decode()
+    client.post(reverse("clinicians:member_reactivate", args=[clinician.id]))
     clinician.refresh_from_db()
     assert clinician.is_active
 
 
 def test_admin_cannot_deactivate_themselves(client, clinic_admin):
     client.force_login(clinic_admin)
-    client.post(reverse("member_deactivate", args=[clinic_admin.id]))
+    client.post(reverse("clinicians:member_deactivate", args=[clinic_admin.id]))
     clinic_admin.refresh_from_db()
     assert clinic_admin.is_active
 
@@ -143,12 +144,12 @@ def test_lockout_after_five_failures_then_unlock(client, clinician, clinic_admin
     assert response.status_code == 429 and b"paused for 15 minutes" in response.content
     # Now even the right password is refused, whatever the letter case of the address.
     assert _login(client, clinician.email.upper()).status_code == 429
-    assert AuditEvent.objects.filter(action="lockout", actor_email=clinician.email).exists()
+    assert AuditEvent.objects.filter(action="account.locked_out", actor_email=clinician.email).exists()
 
     admin_browser = client.__class__()
     admin_browser.force_login(clinic_admin)
-    assert "Locked out" in admin_browser.get(reverse("members")).content.decode()
-    admin_browser.post(reverse("member_unlock", args=[clinician.id]))
+    assert "Locked out" in admin_browser.get(reverse("clinicians:members")).content.decode()
+    admin_browser.post(reverse("clinicians:member_unlock", args=[clinician.id]))
     assert _login(client, clinician.email).status_code == 302
 
 
@@ -160,10 +161,10 @@ def _code(device, drift=0):
 
 def _enrol(client, user):
     client.force_login(user)
-    page = client.get(reverse("two_factor_setup")).content.decode()
+    page = client.get(reverse("clinicians:two_factor_setup")).content.decode()
     assert "<svg" in page and "otpauth" not in page  # the QR code is drawn here, the secret is not in a URL
     device = TOTPDevice.objects.get(user=user, confirmed=False)
-    response = client.post(reverse("two_factor_setup"), {"token": _code(device)})
+    response = client.post(reverse("clinicians:two_factor_setup"), {"token": _code(device)})
     codes = re.findall(r"<li>([a-z2-7]{8})</li>", response.content.decode())
     assert len(codes) == 10
     client.logout()
@@ -173,9 +174,9 @@ def _enrol(client, user):
 def test_enrolment_then_login_needs_a_code(client, clinician):
     device, _codes = _enrol(client, clinician)
     response = _login(client, clinician.email)
-    home = client.get(reverse("home"))
-    assert home.status_code == 302 and home["Location"].startswith(reverse("two_factor_verify"))
-    response = client.post(reverse("two_factor_verify"), {"token": "000000"})
+    home = client.get(reverse("screening:home"))
+    assert home.status_code == 302 and home["Location"].startswith(reverse("clinicians:two_factor_verify"))
+    response = client.post(reverse("clinicians:two_factor_verify"), {"token": "000000"})
     assert b"did not match" in response.content
     device.refresh_from_db()
     device.throttling_failure_count = 0  # the wrong guess above slows the next one down
@@ -183,26 +184,26 @@ def test_enrolment_then_login_needs_a_code(client, clinician):
     device.save()
     # The code used at enrolment cannot be replayed; the next time step's code (within the allowed
     # drift) is a fresh one.
-    response = client.post(reverse("two_factor_verify"), {"token": _code(device, drift=1), "next": reverse("client_list")})
-    assert response["Location"] == reverse("client_list")
-    assert client.get(reverse("home")).status_code == 200
+    response = client.post(reverse("clinicians:two_factor_verify"), {"token": _code(device, drift=1), "next": reverse("screening:client_list")})
+    assert response["Location"] == reverse("screening:client_list")
+    assert client.get(reverse("screening:home")).status_code == 200
 
 
 def test_recovery_code_works_once(client, clinician):
     _device, codes = _enrol(client, clinician)
     _login(client, clinician.email)
-    response = client.post(reverse("two_factor_verify"), {"token": codes[0]})
-    assert response.status_code == 302 and client.get(reverse("home")).status_code == 200
+    response = client.post(reverse("clinicians:two_factor_verify"), {"token": codes[0]})
+    assert response.status_code == 302 and client.get(reverse("screening:home")).status_code == 200
     client.logout()
     _login(client, clinician.email)
-    response = client.post(reverse("two_factor_verify"), {"token": codes[0]})
+    response = client.post(reverse("clinicians:two_factor_verify"), {"token": codes[0]})
     assert response.status_code == 200 and b"did not match" in response.content
 
 
 def test_wrong_enrolment_code_leaves_two_factor_off(client, clinician):
     client.force_login(clinician)
-    client.get(reverse("two_factor_setup"))
-    response = client.post(reverse("two_factor_setup"), {"token": "123456"})
+    client.get(reverse("clinicians:two_factor_setup"))
+    response = client.post(reverse("clinicians:two_factor_setup"), {"token": "123456"})
     assert b"did not match" in response.content
     assert not TOTPDevice.objects.filter(user=clinician, confirmed=True).exists()
 
@@ -216,10 +217,10 @@ def test_clinic_policy_requires_two_factor(client, clinic, policy, role, require
     clinic.save()
     user = User.objects.create_user(f"{role}@riverside.test", PASSWORD, clinic=clinic, role=role)
     _login(client, user.email)
-    response = client.get(reverse("client_list"))
+    response = client.get(reverse("screening:client_list"))
     if required:
-        assert response["Location"] == reverse("two_factor_setup")
-        assert client.get(reverse("two_factor_setup")).status_code == 200  # the way out stays open
+        assert response["Location"] == reverse("clinicians:two_factor_setup")
+        assert client.get(reverse("clinicians:two_factor_setup")).status_code == 200  # the way out stays open
     else:
         assert response.status_code == 200
 
@@ -227,11 +228,11 @@ def test_clinic_policy_requires_two_factor(client, clinic, policy, role, require
 def test_admin_resets_a_lost_second_factor(client, clinic_admin, clinician):
     _enrol(client, clinician)
     client.force_login(clinic_admin)
-    client.post(reverse("member_reset_two_factor", args=[clinician.id]))
+    client.post(reverse("clinicians:member_reset_two_factor", args=[clinician.id]))
     assert not TOTPDevice.objects.filter(user=clinician).exists()
     client.logout()
     _login(client, clinician.email)
-    assert client.get(reverse("home")).status_code == 200
+    assert client.get(reverse("screening:home")).status_code == 200
 
 
 # Idle logoff and the session cookie ---------------------------------------------------------------
@@ -242,10 +243,10 @@ def test_idle_logoff_keeps_the_draft(client, clinician, client_record, make_scre
     session = client.session
     session["last_activity"] = time.time() - settings.IDLE_TIMEOUT_MINUTES * 60 - 5
     session.save()
-    response = client.get(reverse("screening_step", args=[draft.id, "bonds"]), follow=True)
+    response = client.get(reverse("screening:screening_step", args=[draft.id, "bonds"]), follow=True)
     assert response.redirect_chain[0][0].startswith(reverse("login"))
     assert "15 minutes without activity" in response.content.decode()
-    assert AuditEvent.objects.filter(action="logout", actor=clinician, detail="idle").exists()
+    assert AuditEvent.objects.filter(action="account.logout", actor=clinician, detail="idle").exists()
     assert client_record.screenings.drafts().exists()
 
 
@@ -254,7 +255,7 @@ def test_activity_keeps_the_session(client, clinician, settings):
     session = client.session
     session["last_activity"] = time.time() - settings.IDLE_TIMEOUT_MINUTES * 60 + 30
     session.save()
-    assert client.get(reverse("home")).status_code == 200
+    assert client.get(reverse("screening:home")).status_code == 200
 
 
 def test_session_cookie_ends_with_the_browser(client, clinician):

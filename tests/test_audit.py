@@ -9,8 +9,8 @@ from django.core import mail
 from django.db import connection, transaction
 from django.urls import reverse
 
-from clinicians.append_only import AppendOnlyError
-from clinicians.models import AuditEvent
+from audit.append_only import AppendOnlyError
+from audit.models import AuditEvent
 from tests.conftest import PASSWORD
 
 
@@ -34,20 +34,20 @@ def test_login_logout_and_failed_login(client, clinician, mark):
     client.post(reverse("logout"))
     rows = _new_rows(before)
     assert [(r.action, r.actor_id, r.actor_email) for r in rows] == [
-        ("login_failed", None, clinician.email),
-        ("login", clinician.id, clinician.email),
-        ("logout", clinician.id, clinician.email),
+        ("account.login_failed", None, clinician.email),
+        ("account.login", clinician.id, clinician.email),
+        ("account.logout", clinician.id, clinician.email),
     ]
     assert all(r.ip_address == "127.0.0.1" and r.clinic_id == clinician.clinic_id for r in rows)
 
 
 @pytest.mark.parametrize("step,action,object_type", [
-    ("view_client", "client_viewed", "client"),
-    ("start", "screening_created", "screening"),
-    ("complete", "screening_completed", "screening"),
-    ("results", "results_viewed", "screening"),
-    ("pdf", "report_downloaded", "screening"),
-    ("discard", "screening_discarded", "screening"),
+    ("view_client", "client.viewed", "client"),
+    ("start", "screening.started", "screening"),
+    ("complete", "screening.completed", "screening"),
+    ("results", "report.results_viewed", "screening"),
+    ("pdf", "report.downloaded", "screening"),
+    ("discard", "screening.discarded", "screening"),
 ])
 def test_each_clinical_action_leaves_one_row(logged_in, clinician, client_record, make_screening, instrument, mark,
                                               step, action, object_type):
@@ -59,12 +59,12 @@ def test_each_clinical_action_leaves_one_row(logged_in, clinician, client_record
         fill(draft, all_answers(instrument, ["abuser", "v2v"]))
     before = mark()
     request = {
-        "view_client": lambda: logged_in.get(reverse("client_detail", args=[client_record.id])),
-        "start": lambda: logged_in.post(reverse("screening_start", args=[client_record.id])),
-        "complete": lambda: logged_in.post(reverse("screening_complete", args=[draft.id]), {"confirm": "1"}),
-        "results": lambda: logged_in.get(reverse("results", args=[completed.id])),
-        "pdf": lambda: logged_in.get(reverse("intake_pdf", args=[completed.id])),
-        "discard": lambda: logged_in.post(reverse("screening_discard", args=[draft.id])),
+        "view_client": lambda: logged_in.get(reverse("screening:client_detail", args=[client_record.id])),
+        "start": lambda: logged_in.post(reverse("screening:screening_start", args=[client_record.id])),
+        "complete": lambda: logged_in.post(reverse("screening:screening_complete", args=[draft.id]), {"confirm": "1"}),
+        "results": lambda: logged_in.get(reverse("reports:results", args=[completed.id])),
+        "pdf": lambda: logged_in.get(reverse("reports:intake_pdf", args=[completed.id])),
+        "discard": lambda: logged_in.post(reverse("screening:screening_discard", args=[draft.id])),
     }[step]
     request()
     rows = _new_rows(before)
@@ -76,30 +76,30 @@ def test_each_clinical_action_leaves_one_row(logged_in, clinician, client_record
 def test_resuming_a_draft_is_not_a_new_screening(logged_in, clinician, client_record, make_screening, mark):
     make_screening(client_record, clinician, complete=False)
     before = mark()
-    logged_in.post(reverse("screening_start", args=[client_record.id]))
+    logged_in.post(reverse("screening:screening_start", args=[client_record.id]))
     assert _new_rows(before) == []
 
 
 def test_admin_actions_leave_one_row_each(client, clinic_admin, clinician, mark):
     client.force_login(clinic_admin)
     before = mark()
-    client.post(reverse("invite"), {"email": "new@riverside.test", "role": "clinician"})
-    client.post(reverse("member_deactivate", args=[clinician.id]))
-    client.post(reverse("member_reactivate", args=[clinician.id]))
-    client.get(reverse("audit_trail_csv"))
+    client.post(reverse("clinicians:invite"), {"email": "new@riverside.test", "role": "clinician"})
+    client.post(reverse("clinicians:member_deactivate", args=[clinician.id]))
+    client.post(reverse("clinicians:member_reactivate", args=[clinician.id]))
+    client.get(reverse("reports:audit_trail_csv"))
     assert [(r.action, r.actor_id) for r in _new_rows(before)] == [
-        ("invitation_sent", clinic_admin.id), ("user_deactivated", clinic_admin.id),
-        ("user_reactivated", clinic_admin.id), ("export", clinic_admin.id),
+        ("account.invited", clinic_admin.id), ("account.deactivated", clinic_admin.id),
+        ("account.reactivated", clinic_admin.id), ("report.exported", clinic_admin.id),
     ]
     link = re.search(r"http://testserver(/invitations/\S+/)", mail.outbox[0].body).group(1)
     client.logout()
     before = mark()
     client.post(link, {"full_name": "Nia", "password1": "violet-harbour-42x", "password2": "violet-harbour-42x"})
-    assert [r.action for r in _new_rows(before)] == ["invitation_accepted", "login"]
+    assert [r.action for r in _new_rows(before)] == ["account.invitation_accepted", "account.login"]
 
 
 def test_audit_rows_cannot_be_changed_or_deleted(clinician):
-    event = AuditEvent.objects.create(actor=clinician, clinic=clinician.clinic, action="login")
+    event = AuditEvent.objects.create(actor=clinician, clinic=clinician.clinic, action="account.login")
     event.detail = "tampered"
     with pytest.raises(AppendOnlyError):
         event.save()
@@ -116,8 +116,8 @@ def test_audit_rows_cannot_be_changed_or_deleted(clinician):
 def test_database_refuses_raw_update_and_delete(clinician):
     from django.db import DatabaseError
 
-    event = AuditEvent.objects.create(actor=clinician, clinic=clinician.clinic, action="login")
-    for sql in ("UPDATE clinicians_auditevent SET detail = 'x' WHERE id = %s", "DELETE FROM clinicians_auditevent WHERE id = %s"):
+    event = AuditEvent.objects.create(actor=clinician, clinic=clinician.clinic, action="account.login")
+    for sql in ("UPDATE audit_auditevent SET detail = 'x' WHERE id = %s", "DELETE FROM audit_auditevent WHERE id = %s"):
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql, [event.id])
     assert AuditEvent.objects.filter(pk=event.pk, detail="").exists()
@@ -126,37 +126,37 @@ def test_database_refuses_raw_update_and_delete(clinician):
 def test_no_update_or_delete_in_the_django_admin(admin_client, clinician):
     from django.contrib.admin.sites import site
 
-    event = AuditEvent.objects.create(actor=clinician, clinic=clinician.clinic, action="login")
+    event = AuditEvent.objects.create(actor=clinician, clinic=clinician.clinic, action="account.login")
     model_admin = site._registry[AuditEvent]
     request = admin_client.get("/").wsgi_request
     assert not model_admin.has_change_permission(request, event)
     assert not model_admin.has_delete_permission(request, event)
     assert not model_admin.has_add_permission(request)
-    assert admin_client.post(reverse("admin:clinicians_auditevent_delete", args=[event.id]), {"post": "yes"}).status_code == 403
+    assert admin_client.post(reverse("admin:audit_auditevent_delete", args=[event.id]), {"post": "yes"}).status_code == 403
 
 
 def test_audit_page_filters_and_exports(client, clinic_admin, clinician, outsider, client_record, make_screening):
     make_screening(client_record, clinician)
     client.force_login(clinician)
-    client.get(reverse("client_detail", args=[client_record.id]))
+    client.get(reverse("screening:client_detail", args=[client_record.id]))
     client.force_login(outsider)
-    client.get(reverse("home"))
-    AuditEvent.objects.create(actor=outsider, clinic=outsider.clinic, action="client_viewed", detail="other clinic")
+    client.get(reverse("screening:home"))
+    AuditEvent.objects.create(actor=outsider, clinic=outsider.clinic, action="client.viewed", detail="other clinic")
 
     client.force_login(clinic_admin)
-    page = client.get(reverse("audit_trail"), {"action": "client_viewed", "actor": clinician.id}).content.decode()
+    page = client.get(reverse("reports:audit_trail"), {"action": "client.viewed", "actor": clinician.id}).content.decode()
     assert "Viewed a client" in page and "C-0001" in page and "other clinic" not in page
-    page = client.get(reverse("audit_trail"), {"client": client_record.id}).content.decode()
+    page = client.get(reverse("reports:audit_trail"), {"client": client_record.id}).content.decode()
     assert "C-0001" in page
 
-    response = client.get(reverse("audit_trail_csv"), {"action": "client_viewed"})
+    response = client.get(reverse("reports:audit_trail_csv"), {"action": "client.viewed"})
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert [(r["action"], r["email"], r["client"]) for r in rows] == [("client_viewed", clinician.email, "C-0001")]
+    assert [(r["action"], r["email"], r["client"]) for r in rows] == [("client.viewed", clinician.email, "C-0001")]
 
 
 def test_urls_carry_no_client_code(client, clinic_admin, client_record):
     client.force_login(clinic_admin)
-    body = client.get(reverse("audit_trail")).content.decode()
+    body = client.get(reverse("reports:audit_trail")).content.decode()
     for href in re.findall(r'href="([^"]+)"', body) + re.findall(r'action="([^"]+)"', body):
         assert "C-0001" not in href

@@ -4,17 +4,13 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from screening.forms import item_field_name
+from clinicians.actors import Actor
+from screening.forms.steps import item_field_name
 from screening.models import Answer, Client, Screening
 
 
-@pytest.fixture
-def draft(client_record, clinician, make_screening):
-    return make_screening(client_record, clinician, bonds=("abuser",), complete=False)
-
-
 def _step(screening, step):
-    return reverse("screening_step", args=[screening.id, step])
+    return reverse("screening:screening_step", args=[screening.id, step])
 
 
 def test_value_off_the_scale_is_an_error_next_to_the_item_and_the_rest_is_saved(logged_in, draft, instrument):
@@ -83,7 +79,7 @@ def test_no_bond_chosen_is_a_form_error(logged_in, draft):
 
 
 def test_completing_with_missing_answers_lists_each_item(logged_in, draft, instrument):
-    response = logged_in.post(reverse("screening_complete", args=[draft.id]), {"confirm": "1", "notes": "typed"})
+    response = logged_in.post(reverse("screening:screening_complete", args=[draft.id]), {"confirm": "1", "notes": "typed"})
     assert response.status_code == 400
     body = response.content.decode()
     missing = len(instrument.items_for_bond("abuser")) + len(instrument.safety_items) + len(instrument.protective_items)
@@ -96,7 +92,7 @@ def test_completing_with_missing_answers_lists_each_item(logged_in, draft, instr
 
 def test_completing_without_confirming_asks_first(logged_in, client_record, clinician, make_screening):
     screening = make_screening(client_record, clinician, complete=False)
-    response = logged_in.post(reverse("screening_complete", args=[screening.id]), {"notes": ""})
+    response = logged_in.post(reverse("screening:screening_complete", args=[screening.id]), {"notes": ""})
     assert response.status_code == 400 and "Tick this box" in response.content.decode()
     screening.refresh_from_db()
     assert screening.is_draft
@@ -105,40 +101,40 @@ def test_completing_without_confirming_asks_first(logged_in, client_record, clin
 def test_double_complete_is_harmless(logged_in, client_record, clinician, make_screening):
     screening = make_screening(client_record, clinician)
     first_completed = screening.completed_at
-    response = logged_in.post(reverse("screening_complete", args=[screening.id]), {"confirm": "1"}, follow=True)
+    response = logged_in.post(reverse("screening:screening_complete", args=[screening.id]), {"confirm": "1"}, follow=True)
     assert response.status_code == 200 and "already completed" in response.content.decode()
     screening.refresh_from_db()
     assert screening.completed_at == first_completed
 
 
 def test_double_start_resumes_the_draft(logged_in, client_record):
-    url = reverse("screening_start", args=[client_record.id])
+    url = reverse("screening:screening_start", args=[client_record.id])
     logged_in.post(url)
     logged_in.post(url)
     assert client_record.screenings.count() == 1
 
 
 def test_duplicate_client_code_is_a_form_error(logged_in, client_record):
-    response = logged_in.post(reverse("client_create"), {"code": "c-0001"})
+    response = logged_in.post(reverse("screening:client_create"), {"code": "c-0001"})
     assert response.status_code == 200
     assert "already has a client with this code" in response.content.decode()
     assert Client.objects.filter(clinic=client_record.clinic).count() == 1
 
 
 def test_client_code_with_spaces_is_refused(logged_in):
-    response = logged_in.post(reverse("client_create"), {"code": "Jane Doe"})
+    response = logged_in.post(reverse("screening:client_create"), {"code": "Jane Doe"})
     assert "no spaces" in response.content.decode()
     assert not Client.objects.exists()
 
 
 def test_same_code_in_another_clinic_is_fine(client, outsider, client_record):
     client.force_login(outsider)
-    client.post(reverse("client_create"), {"code": "C-0001"})
+    client.post(reverse("screening:client_create"), {"code": "C-0001"})
     assert Client.objects.filter(code="C-0001").count() == 2
 
 
 def test_get_on_post_only_url_is_405(logged_in, client_record):
-    assert logged_in.get(reverse("screening_start", args=[client_record.id])).status_code == 405
+    assert logged_in.get(reverse("screening:screening_start", args=[client_record.id])).status_code == 405
 
 
 def test_malformed_uuid_is_404(logged_in):
@@ -192,7 +188,7 @@ def test_a_stale_copy_cannot_reopen_a_completed_screening(client_record, clinici
     from tests.conftest import all_answers, fill
 
     fill(screening, all_answers(instrument, ["abuser", "v2v"]))
-    services.complete_screening(screening.id, Screening.objects.all())
+    services.complete_screening(screening.id, Screening.objects.all(), Actor(clinician))
     with pytest.raises(services.ScreeningLocked):
         services.update_draft(stale, {"notes": "late"})
     with pytest.raises(services.ScreeningLocked):

@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 from django.urls import reverse
 
-from clinicians.models import AuditEvent
+from clinicians.actors import Actor
+from audit.models import AuditEvent
 from reports import exports
 from screening.models import Client
 
@@ -28,7 +29,7 @@ def two_clients(client_record, clinician, clinic, make_screening, instrument):
 
 def test_client_history_csv(logged_in, two_clients, instrument):
     client_record, _other = two_clients
-    frame = _csv(logged_in.get(reverse("client_history_csv", args=[client_record.id])))
+    frame = _csv(logged_in.get(reverse("reports:client_history_csv", args=[client_record.id])))
     assert list(frame.columns) == exports.HISTORY_COLUMNS
     assert len(frame) == 3 and set(frame["client"]) == {"C-0001"}
     n = len(instrument.items_for_bond("abuser"))
@@ -39,7 +40,7 @@ def test_client_history_csv(logged_in, two_clients, instrument):
 
 def test_clinic_csv_is_de_identified(client, clinic_admin, two_clients, instrument):
     client.force_login(clinic_admin)
-    scores = client.get(reverse("clinic_export_screenings"))
+    scores = client.get(reverse("reports:clinic_export_screenings"))
     raw = b"".join(scores.streaming_content)
     frame = pd.read_csv(io.BytesIO(raw))
     assert list(frame.columns) == exports.SCORE_COLUMNS and len(frame) == 4
@@ -47,7 +48,7 @@ def test_clinic_csv_is_de_identified(client, clinic_admin, two_clients, instrume
     assert frame["client"].nunique() == 2 and frame["screening"].nunique() == 3
     assert frame["client"].str.match(r"^C[0-9a-f]{12}$").all()
 
-    items = client.get(reverse("clinic_export_items"))
+    items = client.get(reverse("reports:clinic_export_items"))
     raw = b"".join(items.streaming_content)
     frame = pd.read_csv(io.BytesIO(raw))
     assert list(frame.columns) == exports.ITEM_COLUMNS
@@ -61,14 +62,14 @@ def test_clinic_csv_is_de_identified(client, clinic_admin, two_clients, instrume
 
 def test_keys_are_stable_across_exports(client, clinic_admin, two_clients):
     client.force_login(clinic_admin)
-    first = _csv(client.get(reverse("clinic_export_screenings")))
-    second = _csv(client.get(reverse("clinic_export_screenings")))
+    first = _csv(client.get(reverse("reports:clinic_export_screenings")))
+    second = _csv(client.get(reverse("reports:clinic_export_screenings")))
     assert list(first["client"]) == list(second["client"])
 
 
 def test_clinic_xlsx_has_three_sheets(client, clinic_admin, two_clients, instrument):
     client.force_login(clinic_admin)
-    response = client.get(reverse("clinic_export_xlsx"))
+    response = client.get(reverse("reports:clinic_export_xlsx"))
     assert response["Content-Disposition"].startswith('attachment; filename="clinic-export-')
     content = b"".join(response.streaming_content)
     sheets = pd.read_excel(io.BytesIO(content), sheet_name=None)
@@ -84,10 +85,10 @@ def test_clinic_xlsx_has_three_sheets(client, clinic_admin, two_clients, instrum
 
 def test_each_export_is_audited(client, clinic_admin, two_clients):
     client.force_login(clinic_admin)
-    for name in ("clinic_export_screenings", "clinic_export_items", "clinic_export_xlsx"):
+    for name in ("reports:clinic_export_screenings", "reports:clinic_export_items", "reports:clinic_export_xlsx"):
         client.get(reverse(name))
-    client.get(reverse("client_history_csv", args=[two_clients[0].id]))
-    assert AuditEvent.objects.filter(action="export").count() == 4
+    client.get(reverse("reports:client_history_csv", args=[two_clients[0].id]))
+    assert AuditEvent.objects.filter(action="report.exported").count() == 4
 
 
 def test_xlsx_rolls_over_past_the_row_limit(monkeypatch, two_clients, tmp_path):
@@ -117,14 +118,14 @@ def test_amended_screenings_are_marked(logged_in, client, clinic_admin, two_clie
     client_record, _other = two_clients
     screening = client_record.screenings.completed().first()
     item = instrument.protective_items[0]
-    services.amend_screening(screening.id, Screening.objects.all(), clinic_admin, "Recorded in the wrong row.",
+    services.amend_screening(screening.id, Screening.objects.all(), Actor(clinic_admin), "Recorded in the wrong row.",
                              {"protective": {item.key: 0}})
-    frame = _csv(logged_in.get(reverse("client_history_csv", args=[client_record.id])))
+    frame = _csv(logged_in.get(reverse("reports:client_history_csv", args=[client_record.id])))
     amended = frame[frame["screening"] == str(screening.id)]
     assert amended["amended"].notna().all() and (amended["amendment_reasons"] == "Recorded in the wrong row.").all()
     assert frame[frame["screening"] != str(screening.id)]["amended"].isna().all()
 
     client.force_login(clinic_admin)
-    raw = b"".join(client.get(reverse("clinic_export_screenings")).streaming_content)
+    raw = b"".join(client.get(reverse("reports:clinic_export_screenings")).streaming_content)
     assert b"Recorded in the wrong row." not in raw
     assert pd.read_csv(io.BytesIO(raw))["amended"].notna().sum() == len(screening.stored_scores().bonds)

@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from clinicians.append_only import AppendOnlyError
-from clinicians.models import AuditEvent
+from clinicians.actors import Actor
+from audit.append_only import AppendOnlyError
+from audit.models import AuditEvent
 from screening import flags, services
 from screening.models import Client, FollowUp, SafetyFlag, Screening
 
@@ -22,7 +23,7 @@ ALL_SAFETY = ("safety-suicidal-thoughts", "safety-physical-violence", "safety-su
 def _post(client, flag, **data):
     body = {"action": "safety_plan", "note": "Plan made.", "submission": str(uuid.uuid4())}
     body.update(data)
-    return client.post(reverse("flag_detail", args=[flag.id]), body)
+    return client.post(reverse("screening:flag_detail", args=[flag.id]), body)
 
 
 def _pdf_text(response):
@@ -60,8 +61,8 @@ def test_follow_ups_then_closure(logged_in, client_record, clinician, make_scree
     entries = list(flag.follow_ups.values_list("action", "recorded_by", "resolves"))
     assert entries == [("resources", clinician.id, False), ("referral", clinician.id, False),
                        ("safety_plan", clinician.id, True)]
-    assert AuditEvent.objects.filter(action="flag_follow_up", client=client_record).count() == 3
-    page = logged_in.get(reverse("flag_detail", args=[flag.id])).content.decode()
+    assert AuditEvent.objects.filter(action="flag.follow_up", client_id=client_record.id).count() == 3
+    page = logged_in.get(reverse("screening:flag_detail", args=[flag.id])).content.decode()
     assert "Resolved:" in page and "Crisis team" in page and "Record a follow-up" not in page
 
 
@@ -96,14 +97,14 @@ def test_double_submit_records_one_entry(logged_in, client_record, clinician, ma
 def test_another_clinics_flag_is_404(client, outsider, client_record, clinician, make_screening):
     flag = make_screening(client_record, clinician, safety_yes=("safety-substance-use",)).safety_flags.get()
     client.force_login(outsider)
-    assert client.get(reverse("flag_detail", args=[flag.id])).status_code == 404
+    assert client.get(reverse("screening:flag_detail", args=[flag.id])).status_code == 404
     assert _post(client, flag).status_code == 404
     assert not flag.follow_ups.exists()
 
 
 def test_follow_ups_cannot_be_changed_or_deleted(client_record, clinician, make_screening):
     flag = make_screening(client_record, clinician, safety_yes=("safety-substance-use",)).safety_flags.get()
-    entry, _ = flags.record_follow_up(flag.id, SafetyFlag.objects.all(), clinician, action="other", note="x",
+    entry, _ = flags.record_follow_up(flag.id, SafetyFlag.objects.all(), Actor(clinician), action="other", note="x",
                                       submission=uuid.uuid4())
     entry.note = "rewritten"
     for attempt in (entry.save, entry.delete, lambda: FollowUp.objects.filter(pk=entry.pk).update(note="y"),
@@ -120,7 +121,7 @@ def test_database_refuses_changing_a_follow_up(client_record, clinician, make_sc
     from django.db import DatabaseError
 
     flag = make_screening(client_record, clinician, safety_yes=("safety-substance-use",)).safety_flags.get()
-    entry, _ = flags.record_follow_up(flag.id, SafetyFlag.objects.all(), clinician, action="other", note="x",
+    entry, _ = flags.record_follow_up(flag.id, SafetyFlag.objects.all(), Actor(clinician), action="other", note="x",
                                       submission=uuid.uuid4())
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE screening_followup SET note = 'y' WHERE id = %s", [entry.pk])
@@ -137,7 +138,7 @@ def test_home_lists_open_flags_oldest_first_with_age(logged_in, clinic, clinicia
     others = Client.objects.create(clinic=clinic, code="TEAM", created_by=teammate)
     others.assigned.add(teammate)
     make_screening(others, teammate, safety_yes=("safety-physical-violence",))
-    body = logged_in.get(reverse("home")).content.decode()
+    body = logged_in.get(reverse("screening:home")).content.decode()
     assert "2 open safety flags" in body
     assert body.index("OLD") < body.index("NEW")
     assert "1\xa0month" in body or "1 month" in body  # the age of the 40-day-old flag
@@ -150,19 +151,19 @@ def test_clinic_admin_sees_every_open_flag(client, clinic_admin, clinic, clinici
         c.assigned.add(owner)
         make_screening(c, owner, safety_yes=("safety-substance-use",))
     client.force_login(clinic_admin)
-    body = client.get(reverse("home")).content.decode()
+    body = client.get(reverse("screening:home")).content.decode()
     assert "2 open safety flags" in body and "A-1" in body and "B-1" in body
 
 
 def test_results_and_client_pages_show_flags_and_status(logged_in, client_record, clinician, make_screening):
     screening = make_screening(client_record, clinician, safety_yes=("safety-physical-violence",))
     flag = screening.safety_flags.get()
-    results = logged_in.get(reverse("results", args=[screening.id])).content.decode()
-    assert "Follow-up: Open: no follow-up recorded" in results and reverse("flag_detail", args=[flag.id]) in results
-    detail = logged_in.get(reverse("client_detail", args=[client_record.id])).content.decode()
+    results = logged_in.get(reverse("reports:results", args=[screening.id])).content.decode()
+    assert "Follow-up: Open: no follow-up recorded" in results and reverse("screening:flag_detail", args=[flag.id]) in results
+    detail = logged_in.get(reverse("screening:client_detail", args=[client_record.id])).content.decode()
     assert "1 open safety flag" in detail and "Safety flag history" in detail
     _post(logged_in, flag, resolves="on")
-    detail = logged_in.get(reverse("client_detail", args=[client_record.id])).content.decode()
+    detail = logged_in.get(reverse("screening:client_detail", args=[client_record.id])).content.decode()
     assert "open safety flag" not in detail and "Resolved</span>" in detail
 
 
@@ -170,11 +171,11 @@ def test_pdfs_show_follow_up_status(logged_in, client_record, clinician, make_sc
     screening = make_screening(client_record, clinician, safety_yes=("safety-physical-violence", "safety-substance-use"))
     violence = screening.safety_flags.get(item_key="safety-physical-violence")
     _post(logged_in, violence, action="resources", note="Hotline number given.", resolves="on")
-    text = _pdf_text(logged_in.get(reverse("intake_pdf", args=[screening.id])))
+    text = _pdf_text(logged_in.get(reverse("reports:intake_pdf", args=[screening.id])))
     urgent = text[text.index("URGENT"):text.index("Abuser-bond indicators")]
     assert "Follow-up: Resolved" in urgent and "Hotline number given." in urgent
     assert "Follow-up: Open: no follow-up recorded" in urgent
-    text = _pdf_text(logged_in.get(reverse("progress_pdf", args=[client_record.id])))
+    text = _pdf_text(logged_in.get(reverse("reports:progress_pdf", args=[client_record.id])))
     history = text[text.index("Safety flags over time"):text.index("Abuser-bond indicators")]
     assert "Physical violence: Resolved" in history and "Alcohol or drug use to cope: Open: no follow-up recorded" in history
 
@@ -187,13 +188,13 @@ def test_flag_raised_again_is_recurring(logged_in, client_record, clinician, mak
     assert again.recurring
     third = make_screening(client_record, clinician, safety_yes=("safety-substance-use",))
     assert not third.safety_flags.get().recurring  # not raised at the screening just before
-    detail = logged_in.get(reverse("client_detail", args=[client_record.id])).content.decode()
+    detail = logged_in.get(reverse("screening:client_detail", args=[client_record.id])).content.decode()
     history = detail.split("Safety flag history")[1]
     assert history.count("<tr>") == 1 + 4 and "Recurring" in history
 
 
 def test_amendment_that_endorses_a_safety_item_raises_its_flag(client_record, clinician, make_screening):
     screening = make_screening(client_record, clinician)
-    services.amend_screening(screening.id, Screening.objects.all(), clinician, "Client disclosed it later.",
+    services.amend_screening(screening.id, Screening.objects.all(), Actor(clinician), "Client disclosed it later.",
                              {"safety": {"safety-severe-symptoms": 1}})
     assert list(screening.safety_flags.values_list("item_key", flat=True)) == ["safety-severe-symptoms"]

@@ -6,7 +6,7 @@ import re
 from django.urls import reverse
 from pypdf import PdfReader
 
-from screening.forms import item_field_name
+from screening.forms.steps import item_field_name
 from screening.models import Client, Screening
 from tests.conftest import PASSWORD
 
@@ -14,7 +14,7 @@ from tests.conftest import PASSWORD
 def _post_items(client, screening, step, items, value):
     data = {"instrument": "tbsc-1", "next": "1"}
     data.update({item_field_name(item.key): str(value) for item in items})
-    return client.post(reverse("screening_step", args=[screening.id, step]), data)
+    return client.post(reverse("screening:screening_step", args=[screening.id, step]), data)
 
 
 def test_whole_intake(client, clinician, instrument):
@@ -23,45 +23,45 @@ def test_whole_intake(client, clinician, instrument):
     assert response.status_code == 302
 
     # Add a client.
-    response = client.post(reverse("client_create"), {"code": "RC-77"})
+    response = client.post(reverse("screening:client_create"), {"code": "RC-77"})
     new_client = Client.objects.get(code="RC-77")
-    assert response["Location"] == reverse("client_detail", args=[new_client.id])
+    assert response["Location"] == reverse("screening:client_detail", args=[new_client.id])
     assert new_client.clinic == clinician.clinic
 
     # Start the intake.
-    response = client.post(reverse("screening_start", args=[new_client.id]))
+    response = client.post(reverse("screening:screening_start", args=[new_client.id]))
     screening = Screening.objects.get(client=new_client)
     assert screening.kind == "intake" and screening.is_draft
-    assert response["Location"] == reverse("screening_step", args=[screening.id, "bonds"])
+    assert response["Location"] == reverse("screening:screening_step", args=[screening.id, "bonds"])
 
     # Both bonds in scope, with labels.
-    response = client.post(reverse("screening_step", args=[screening.id, "bonds"]), {
+    response = client.post(reverse("screening:screening_step", args=[screening.id, "bonds"]), {
         "instrument": "tbsc-1", "abuser_in_scope": "on", "abuser_label": "ex-partner",
         "v2v_in_scope": "on", "v2v_label": "friend from group", "next": "1",
     })
-    assert response["Location"] == reverse("screening_step", args=[screening.id, "abuser"])
+    assert response["Location"] == reverse("screening:screening_step", args=[screening.id, "abuser"])
 
-    page = client.get(reverse("screening_step", args=[screening.id, "abuser"])).content.decode()
+    page = client.get(reverse("screening:screening_step", args=[screening.id, "abuser"])).content.decode()
     assert instrument.items_for_bond("abuser")[0].text.replace("'", "&#x27;") in page
 
     # Each step: the abuser bond "Often", the v2v bond "Sometimes", safety: suicidal thoughts only.
     response = _post_items(client, screening, "abuser", instrument.items_for_bond("abuser"), 2)
-    assert response["Location"] == reverse("screening_step", args=[screening.id, "v2v"])
+    assert response["Location"] == reverse("screening:screening_step", args=[screening.id, "v2v"])
     _post_items(client, screening, "v2v", instrument.items_for_bond("v2v"), 1)
     safety = {item_field_name(i.key): "0" for i in instrument.safety_items}
     safety[item_field_name("safety-suicidal-thoughts")] = "1"
-    client.post(reverse("screening_step", args=[screening.id, "safety"]), {"instrument": "tbsc-1", **safety, "next": "1"})
+    client.post(reverse("screening:screening_step", args=[screening.id, "safety"]), {"instrument": "tbsc-1", **safety, "next": "1"})
     response = _post_items(client, screening, "protective", instrument.protective_items, 1)
-    assert response["Location"] == reverse("screening_step", args=[screening.id, "review"])
+    assert response["Location"] == reverse("screening:screening_step", args=[screening.id, "review"])
 
-    review = client.get(reverse("screening_step", args=[screening.id, "review"])).content.decode()
+    review = client.get(reverse("screening:screening_step", args=[screening.id, "review"])).content.decode()
     assert "still need" not in review
 
     # Complete, with a note.
-    response = client.post(reverse("screening_complete", args=[screening.id]), {
+    response = client.post(reverse("screening:screening_complete", args=[screening.id]), {
         "notes": "Client engaged well.", "confirm": "1",
     })
-    assert response["Location"] == reverse("results", args=[screening.id])
+    assert response["Location"] == reverse("reports:results", args=[screening.id])
     screening.refresh_from_db()
     assert screening.status == "complete" and screening.completed_at and screening.notes == "Client engaged well."
     n_abuser = len(instrument.items_for_bond("abuser"))
@@ -72,7 +72,7 @@ def test_whole_intake(client, clinician, instrument):
     assert [f.key for f in stored.flags] == ["safety-suicidal-thoughts"]
 
     # Results: the flag first, then the two bonds, then the copyable summary.
-    page = client.get(reverse("results", args=[screening.id])).content.decode()
+    page = client.get(reverse("reports:results", args=[screening.id])).content.decode()
     flag_at = page.index("URGENT")
     assert flag_at < page.index("Abuser-bond indicators") < page.index("Victim-to-victim indicators")
     assert "988" in page and "1-800-799-7233" in page
@@ -80,7 +80,7 @@ def test_whole_intake(client, clinician, instrument):
     assert 'id="summary-text"' in page and "Client engaged well." in page
 
     # The PDF.
-    response = client.get(reverse("intake_pdf", args=[screening.id]))
+    response = client.get(reverse("reports:intake_pdf", args=[screening.id]))
     assert response["Content-Type"] == "application/pdf"
     assert "no-store" in response["Cache-Control"]
     assert re.match(r'attachment; filename="screening-RC-77-\d{4}-\d{2}-\d{2}\.pdf"', response["Content-Disposition"])
@@ -89,38 +89,38 @@ def test_whole_intake(client, clinician, instrument):
 
     # Locked: a step now redirects to the results and changes nothing.
     response = _post_items(client, screening, "abuser", instrument.items_for_bond("abuser"), 0)
-    assert response["Location"] == reverse("results", args=[screening.id])
+    assert response["Location"] == reverse("reports:results", args=[screening.id])
     assert screening.answers.filter(section="abuser", value=2).count() == n_abuser
 
     # Log out.
     assert client.post(reverse("logout")).status_code == 302
-    assert client.get(reverse("home")).status_code == 302
+    assert client.get(reverse("screening:home")).status_code == 302
 
 
 def test_second_screening_is_a_rescreen(logged_in, client_record, clinician, make_screening):
     make_screening(client_record, clinician)
-    logged_in.post(reverse("screening_start", args=[client_record.id]))
+    logged_in.post(reverse("screening:screening_start", args=[client_record.id]))
     assert client_record.screenings.drafts().get().kind == "rescreen"
 
 
 def test_draft_resumes_with_answers(logged_in, client_record, clinician, make_screening, instrument):
     screening = make_screening(client_record, clinician, bonds=("abuser",), complete=False)
     first = instrument.items_for_bond("abuser")[0]
-    logged_in.post(reverse("screening_step", args=[screening.id, "abuser"]),
+    logged_in.post(reverse("screening:screening_step", args=[screening.id, "abuser"]),
                    {"instrument": "tbsc-1", item_field_name(first.key): "3", "stay": "1"})
     # "Closing the browser": a new session still finds the draft and its answer.
     logged_in.logout()
     logged_in.force_login(clinician)
-    detail = logged_in.get(reverse("client_detail", args=[client_record.id])).content.decode()
+    detail = logged_in.get(reverse("screening:client_detail", args=[client_record.id])).content.decode()
     assert "Resume" in detail
-    page = logged_in.get(reverse("screening_step", args=[screening.id, "abuser"])).content.decode()
+    page = logged_in.get(reverse("screening:screening_step", args=[screening.id, "abuser"])).content.decode()
     assert re.search(rf'name="{item_field_name(first.key)}"[^>]*value="3"[^>]*checked', page)
 
 
 def test_autosave_returns_json(logged_in, client_record, clinician, make_screening, instrument):
     screening = make_screening(client_record, clinician, bonds=("v2v",), complete=False)
     item = instrument.items_for_bond("v2v")[0]
-    response = logged_in.post(reverse("screening_step", args=[screening.id, "v2v"]),
+    response = logged_in.post(reverse("screening:screening_autosave", args=[screening.id, "v2v"]),
                               {"instrument": "tbsc-1", item_field_name(item.key): "declined"}, HTTP_X_AUTOSAVE="1")
     assert response.status_code == 200 and response.json()["saved"] == 1
     answer = screening.answers.get(item_key=item.key)
@@ -129,7 +129,7 @@ def test_autosave_returns_json(logged_in, client_record, clinician, make_screeni
 
 def test_autosave_of_bonds_and_notes(logged_in, client_record, clinician, make_screening):
     screening = make_screening(client_record, clinician, bonds=(), complete=False)
-    url = reverse("screening_step", args=[screening.id, "bonds"])
+    url = reverse("screening:screening_autosave", args=[screening.id, "bonds"])
     response = logged_in.post(url, {"instrument": "tbsc-1", "v2v_in_scope": "on", "v2v_label": "group friend"},
                               HTTP_X_AUTOSAVE="1")
     assert response.status_code == 200
@@ -139,7 +139,7 @@ def test_autosave_of_bonds_and_notes(logged_in, client_record, clinician, make_s
     response = logged_in.post(url, {"instrument": "tbsc-1"}, HTTP_X_AUTOSAVE="1")
     assert response.status_code == 400 and "Choose at least one bond" in str(response.json()["errors"])
 
-    response = logged_in.post(reverse("screening_step", args=[screening.id, "review"]),
+    response = logged_in.post(reverse("screening:screening_autosave", args=[screening.id, "review"]),
                               {"instrument": "tbsc-1", "notes": "half a thought"}, HTTP_X_AUTOSAVE="1")
     assert response.status_code == 200
     screening.refresh_from_db()

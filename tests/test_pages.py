@@ -4,13 +4,8 @@ import pytest
 from django.urls import reverse
 
 from clinicians.models import DEFAULT_CRISIS_RESOURCES
-from screening.forms import item_field_name
+from screening.forms.steps import item_field_name
 from screening.models import Client
-
-
-@pytest.fixture
-def draft(client_record, clinician, make_screening):
-    return make_screening(client_record, clinician, complete=False)
 
 
 def test_login_page(client):
@@ -24,13 +19,14 @@ def test_wrong_password_is_a_clear_error(client, clinician):
 
 
 def test_home_lists_own_drafts(logged_in, draft):
-    body = logged_in.get(reverse("home")).content.decode()
-    assert "C-0001" in body and reverse("screening_step", args=[draft.id, "bonds"]) in body
+    body = logged_in.get(reverse("screening:home")).content.decode()
+    assert "C-0001" in body and reverse("screening:screening_step", args=[draft.id, "bonds"]) in body
 
 
 @pytest.mark.parametrize("step", ["bonds", "abuser", "v2v", "safety", "protective", "review"])
-def test_each_step_renders(logged_in, draft, step, instrument):
-    response = logged_in.get(reverse("screening_step", args=[draft.id, step]))
+def test_each_step_renders(logged_in, client_record, clinician, make_screening, step, instrument):
+    draft = make_screening(client_record, clinician, bonds=("abuser", "v2v"), complete=False)
+    response = logged_in.get(reverse("screening:screening_step", args=[draft.id, step]))
     assert response.status_code == 200
     body = response.content.decode()
     assert 'name="instrument" value="tbsc-1"' in body
@@ -40,7 +36,7 @@ def test_each_step_renders(logged_in, draft, step, instrument):
 
 
 def test_discard_asks_first_then_deletes(logged_in, draft):
-    url = reverse("screening_discard", args=[draft.id])
+    url = reverse("screening:screening_discard", args=[draft.id])
     assert b"cannot be undone" in logged_in.get(url).content
     assert draft.client.screenings.count() == 1
     logged_in.post(url)
@@ -49,28 +45,28 @@ def test_discard_asks_first_then_deletes(logged_in, draft):
 
 def test_completed_screening_cannot_be_discarded(logged_in, client_record, clinician, make_screening):
     screening = make_screening(client_record, clinician)
-    response = logged_in.post(reverse("screening_discard", args=[screening.id]))
+    response = logged_in.post(reverse("screening:screening_discard", args=[screening.id]))
     assert response.status_code == 302 and client_record.screenings.count() == 1
 
 
 def test_results_of_a_draft_redirect_to_the_form(logged_in, draft):
-    response = logged_in.get(reverse("results", args=[draft.id]))
-    assert response["Location"] == reverse("screening_step", args=[draft.id, "bonds"])
-    assert logged_in.get(reverse("intake_pdf", args=[draft.id])).status_code == 302
+    response = logged_in.get(reverse("reports:results", args=[draft.id]))
+    assert response["Location"] == reverse("screening:screening_step", args=[draft.id, "bonds"])
+    assert logged_in.get(reverse("reports:intake_pdf", args=[draft.id])).status_code == 302
 
 
 def test_client_list_search(logged_in, client_record, clinician):
     Client.objects.create(clinic=client_record.clinic, code="X-9", created_by=clinician).assigned.add(clinician)
-    body = logged_in.post(reverse("client_list"), {"q": "x-"}).content.decode()
+    body = logged_in.post(reverse("screening:client_list"), {"q": "x-"}).content.decode()
     assert "X-9" in body and "C-0001" not in body
 
 
 def test_clinic_settings_is_for_admins(client, clinician, clinic_admin):
     client.force_login(clinician)
-    assert client.get(reverse("clinic_settings")).status_code == 403
+    assert client.get(reverse("clinicians:clinic_settings")).status_code == 403
     client.force_login(clinic_admin)
-    assert DEFAULT_CRISIS_RESOURCES.splitlines()[2] in client.get(reverse("clinic_settings")).content.decode()
-    response = client.post(reverse("clinic_settings"), {"name": "Riverside", "crisis_resources": "Call 555-0100", "two_factor": "optional", "rescreen_interval_days": 90})
+    assert DEFAULT_CRISIS_RESOURCES.splitlines()[2] in client.get(reverse("clinicians:clinic_settings")).content.decode()
+    response = client.post(reverse("clinicians:clinic_settings"), {"name": "Riverside", "crisis_resources": "Call 555-0100", "two_factor": "optional", "rescreen_interval_days": 90})
     assert response.status_code == 302
     clinic_admin.clinic.refresh_from_db()
     assert clinic_admin.clinic.crisis_resources == "Call 555-0100"
@@ -78,7 +74,7 @@ def test_clinic_settings_is_for_admins(client, clinician, clinic_admin):
 
 def test_clinic_settings_needs_a_resource(client, clinic_admin):
     client.force_login(clinic_admin)
-    response = client.post(reverse("clinic_settings"), {"name": "Riverside", "crisis_resources": "  ", "two_factor": "optional", "rescreen_interval_days": 90})
+    response = client.post(reverse("clinicians:clinic_settings"), {"name": "Riverside", "crisis_resources": "  ", "two_factor": "optional", "rescreen_interval_days": 90})
     assert response.status_code == 200 and b"at least one crisis resource" in response.content
 
 
@@ -87,7 +83,7 @@ def test_account_without_clinic_is_refused(client, db):
 
     staff = User.objects.create_user("staff@site.test", "x-long-password", is_staff=True)
     client.force_login(staff)
-    response = client.get(reverse("client_list"))
+    response = client.get(reverse("screening:client_list"))
     assert response.status_code == 403 and b"not attached to a clinic" in response.content
 
 
@@ -97,7 +93,7 @@ def test_password_change_page(logged_in):
 
 def test_pages_use_no_third_party_origin(logged_in, client_record, clinician, make_screening):
     screening = make_screening(client_record, clinician, safety_yes=("safety-suicidal-thoughts",))
-    for url in (reverse("home"), reverse("client_list"), reverse("results", args=[screening.id])):
+    for url in (reverse("screening:home"), reverse("screening:client_list"), reverse("reports:results", args=[screening.id])):
         body = logged_in.get(url).content.decode()
         assert "http://" not in body and "https://" not in body
 
@@ -111,14 +107,14 @@ def test_query_counts_do_not_grow_with_records(logged_in, client_record, clinici
     # Every page: session, user with clinic, session save (3 with its savepoint in a test): 5;
     # then the page's own queries, the same however many clients, screenings and flags there are.
     budgets = {
-        reverse("client_list"): 8,  # the paginator's count, the page, the page's screening counts
-        reverse("home"): 8,
-        reverse("results", args=[screening.id]): 10,
-        reverse("intake_pdf", args=[screening.id]): 10,
-        reverse("client_detail", args=[client_record.id]): 10,
-        reverse("client_progress", args=[client_record.id]): 8,
+        reverse("screening:client_list"): 8,  # the paginator's count, the page, the page's screening counts
+        reverse("screening:home"): 8,
+        reverse("reports:results", args=[screening.id]): 10,
+        reverse("reports:intake_pdf", args=[screening.id]): 10,
+        reverse("screening:client_detail", args=[client_record.id]): 10,
+        reverse("reports:client_progress", args=[client_record.id]): 8,
     }
-    logged_in.get(reverse("home"))  # the first page of a session also looks up the two-factor device
+    logged_in.get(reverse("screening:home"))  # the first page of a session also looks up the two-factor device
     for url, budget in budgets.items():
         with django_assert_max_num_queries(budget):
             assert logged_in.get(url).status_code == 200
@@ -131,16 +127,17 @@ def test_query_counts_of_forms_reports_and_exports(client, clinic_admin, client_
         make_screening(client_record, clinician, safety_yes=("safety-substance-use",))
     draft = make_screening(client_record, clinician, complete=False)
     item = instrument.items_for_bond("abuser")[0]
-    step = reverse("screening_step", args=[draft.id, "abuser"])
+    step = reverse("screening:screening_step", args=[draft.id, "abuser"])
+    autosave = reverse("screening:screening_autosave", args=[draft.id, "abuser"])
     client.force_login(clinic_admin)
-    client.get(reverse("home"))
+    client.get(reverse("screening:home"))
     requests = [
         (12, lambda: client.get(step)),
-        (12, lambda: client.post(step, {"instrument": "tbsc-1", item_field_name(item.key): "2"}, HTTP_X_AUTOSAVE="1")),
-        (12, lambda: client.get(reverse("progress_pdf", args=[client_record.id]))),
-        (12, lambda: client.get(reverse("client_history_csv", args=[client_record.id]))),
-        (12, lambda: client.get(reverse("clinic_export_screenings"))),
-        (12, lambda: client.get(reverse("clinic_export_items"))),
+        (12, lambda: client.post(autosave, {"instrument": "tbsc-1", item_field_name(item.key): "2"}, HTTP_X_AUTOSAVE="1")),
+        (12, lambda: client.get(reverse("reports:progress_pdf", args=[client_record.id]))),
+        (12, lambda: client.get(reverse("reports:client_history_csv", args=[client_record.id]))),
+        (12, lambda: client.get(reverse("reports:clinic_export_screenings"))),
+        (12, lambda: client.get(reverse("reports:clinic_export_items"))),
     ]
     for budget, request in requests:
         with django_assert_max_num_queries(budget):

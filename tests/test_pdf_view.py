@@ -18,7 +18,7 @@ def test_sections_flags_and_scores(logged_in, client_record, clinician, make_scr
     screening = make_screening(client_record, clinician, value=2, safety_yes=("safety-substance-use",), notes=NASTY)
     screening.abuser_label = "ex & <i>partner</i>"
     screening.save(update_fields=["abuser_label"])
-    text = _text(logged_in.get(reverse("intake_pdf", args=[screening.id])))
+    text = _text(logged_in.get(reverse("reports:intake_pdf", args=[screening.id])))
 
     urgent = text.index("URGENT")
     abuser = text.index("Abuser-bond indicators")
@@ -33,14 +33,14 @@ def test_sections_flags_and_scores(logged_in, client_record, clinician, make_scr
     assert f"Total: {2 * n_v2v} of {3 * n_v2v}" in text[v2v:protective]
     assert "ex & <i>partner</i>" in text[abuser:v2v]
     assert NASTY in text
-    pages = len(PdfReader(io.BytesIO(logged_in.get(reverse("intake_pdf", args=[screening.id])).content)).pages)
+    pages = len(PdfReader(io.BytesIO(logged_in.get(reverse("reports:intake_pdf", args=[screening.id])).content)).pages)
     assert f"Page {pages} of {pages}" in text
     assert text.count("not a diagnosis") == pages and text.count("Client C-0001") == pages
 
 
 def test_bond_not_screened_says_so(logged_in, client_record, clinician, make_screening):
     screening = make_screening(client_record, clinician, bonds=("v2v",))
-    text = _text(logged_in.get(reverse("intake_pdf", args=[screening.id])))
+    text = _text(logged_in.get(reverse("reports:intake_pdf", args=[screening.id])))
     abuser_part = text[text.index("Abuser-bond indicators"):text.index("Victim-to-victim indicators")]
     assert "This bond was not screened in this administration." in abuser_part
     assert "No safety flags were raised." in text and "URGENT" not in text

@@ -7,14 +7,8 @@ import pytest
 from screening.instrument import parse_instrument
 from screening.progress import Point, bond_series, changes, compare
 from screening.scoring import DECLINED, PROTECTIVE, SAFETY, score_screening
-from tests.test_scoring import TINY
 
 BONDS = [("abuser", "Abuser bond"), ("v2v", "Victim-to-victim bond")]
-
-
-@pytest.fixture
-def tiny():
-    return parse_instrument(TINY)
 
 
 def point(tiny, pid, when, bonds, values, kind="rescreen", safety=0, protective=(0, 0), instrument="tiny-1"):

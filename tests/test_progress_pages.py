@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from clinicians.models import AuditEvent
+from audit.models import AuditEvent
 from reports.charts import svg, trend_drawing
 from screening.models import Screening
 from screening.progress import SeriesPoint
@@ -47,14 +47,14 @@ def _rescreens(client, clinician, make_screening, values, days_ago, safety=()):
 def test_client_history_and_progress_page(logged_in, client_record, clinician, make_screening, instrument):
     _rescreens(client_record, clinician, make_screening, [3, 2, 1], [200, 100, 5], safety=("safety-substance-use",))
     make_screening(client_record, clinician, complete=False)
-    page = logged_in.get(reverse("client_detail", args=[client_record.id])).content.decode()
+    page = logged_in.get(reverse("screening:client_detail", args=[client_record.id])).content.decode()
     page, flag_history = page.split("Safety flag history")
     assert page.count("<tr>") == 1 + 4 and "Draft" in page
     assert flag_history.count("<tr>") == 1 + 1 and "Alcohol or drug use to cope" in flag_history
     assert "100%" in page and "33.3%" in page and "Alcohol or drug use to cope" in page
     assert page.index("33.3%") < page.index("100%")  # newest first
 
-    page = logged_in.get(reverse("client_progress", args=[client_record.id])).content.decode()
+    page = logged_in.get(reverse("reports:client_progress", args=[client_record.id])).content.decode()
     assert "Since intake" in page and "Since the previous screening" in page
     assert "Total 66.7 points lower: 100% → 33.3%" in page
     assert "Total 33.3 points lower: 66.7% → 33.3%" in page
@@ -63,7 +63,7 @@ def test_client_history_and_progress_page(logged_in, client_record, clinician, m
 
 def test_progress_pdf_section_by_section(logged_in, client_record, clinician, make_screening):
     _rescreens(client_record, clinician, make_screening, [3, 1], [120, 10], safety=("safety-physical-violence",))
-    response = logged_in.get(reverse("progress_pdf", args=[client_record.id]))
+    response = logged_in.get(reverse("reports:progress_pdf", args=[client_record.id]))
     assert response["Content-Type"] == "application/pdf" and "progress-C-0001-" in response["Content-Disposition"]
     text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages))
     flags, abuser = text.index("Safety flags over time"), text.index("Abuser-bond indicators")
@@ -78,13 +78,13 @@ def test_progress_pdf_section_by_section(logged_in, client_record, clinician, ma
 def test_progress_pdf_date_range(logged_in, client_record, clinician, make_screening):
     _rescreens(client_record, clinician, make_screening, [3, 2, 1], [300, 100, 5])
     start = (timezone.localdate() - timezone.timedelta(days=150)).isoformat()
-    response = logged_in.get(reverse("progress_pdf", args=[client_record.id]), {"start": start})
+    response = logged_in.get(reverse("reports:progress_pdf", args=[client_record.id]), {"start": start})
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
     assert "2 completed" in text and "(100%)" not in text
 
 
 def test_progress_pdf_bad_dates_are_a_400(logged_in, client_record):
-    url = reverse("progress_pdf", args=[client_record.id])
+    url = reverse("reports:progress_pdf", args=[client_record.id])
     assert logged_in.get(url, {"start": "yesterday"}).status_code == 400
     response = logged_in.get(url, {"start": "2026-05-01", "end": "2026-01-01"})
     assert response.status_code == 400 and b"start date is after the end date" in response.content
@@ -97,11 +97,11 @@ def test_amendment_keeps_the_original_and_recomputes(logged_in, client_record, c
     screening.refresh_from_db()
     original_scores = screening.scores
     item = instrument.items_for_bond("abuser")[0]
-    url = reverse("screening_amend", args=[screening.id])
+    url = reverse("screening:screening_amend", args=[screening.id])
     assert item.text.split(" ")[3] in logged_in.get(url).content.decode()
 
     response = logged_in.post(url, {f"abuser-item-{item.key}": "3", "reason": "Misheard the answer."})
-    assert response["Location"] == reverse("results", args=[screening.id])
+    assert response["Location"] == reverse("reports:results", args=[screening.id])
     screening.refresh_from_db()
     amendment = screening.amendments.get()
     assert amendment.reason == "Misheard the answer." and amendment.amended_by == clinician
@@ -111,19 +111,19 @@ def test_amendment_keeps_the_original_and_recomputes(logged_in, client_record, c
     n = len(instrument.items_for_bond("abuser"))
     assert screening.stored_scores().bond("abuser").raw == n + 2 and screening.amended_at
     assert screening.answers.get(section="abuser", item_key=item.key).value == 3
-    assert AuditEvent.objects.filter(action="screening_amended", object_id=str(screening.id)).count() == 1
+    assert AuditEvent.objects.filter(action="screening.amended", object_id=str(screening.id)).count() == 1
 
-    page = logged_in.get(reverse("results", args=[screening.id])).content.decode()
+    page = logged_in.get(reverse("reports:results", args=[screening.id])).content.decode()
     assert "Amended." in page and "Misheard the answer." in page
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(
-        logged_in.get(reverse("intake_pdf", args=[screening.id])).content)).pages)
+        logged_in.get(reverse("reports:intake_pdf", args=[screening.id])).content)).pages)
     assert "Amended" in text and "Misheard the answer." in text
 
 
 def test_amendment_needs_a_reason_and_a_change(logged_in, client_record, clinician, make_screening, instrument):
     screening = make_screening(client_record, clinician, value=1)
     item = instrument.items_for_bond("abuser")[0]
-    url = reverse("screening_amend", args=[screening.id])
+    url = reverse("screening:screening_amend", args=[screening.id])
     response = logged_in.post(url, {f"abuser-item-{item.key}": "3", "reason": " "})
     assert response.status_code == 400 and b"This field is required" in response.content
     response = logged_in.post(url, {f"abuser-item-{item.key}": "1", "reason": "No change really"})
@@ -135,5 +135,5 @@ def test_amendment_needs_a_reason_and_a_change(logged_in, client_record, clinici
 
 def test_draft_cannot_be_amended(logged_in, client_record, clinician, make_screening):
     draft = make_screening(client_record, clinician, complete=False)
-    response = logged_in.post(reverse("screening_amend", args=[draft.id]), {"reason": "x"})
-    assert response["Location"] == reverse("screening_step", args=[draft.id, "bonds"])
+    response = logged_in.post(reverse("screening:screening_amend", args=[draft.id]), {"reason": "x"})
+    assert response["Location"] == reverse("screening:screening_step", args=[draft.id, "bonds"])

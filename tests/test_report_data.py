@@ -1,3 +1,4 @@
+from clinicians.actors import Actor
 from reports.data import BOND_HEADINGS, DECLINED_LABEL, build_intake_report
 from reports.summary import intake_note_summary
 from screening import services
@@ -42,7 +43,8 @@ def test_declined_answers_are_labelled(client_record, clinician, make_screening,
     answers[("v2v", instrument.items_for_bond("v2v")[0].key)] = "declined"
     answers[("safety", "safety-substance-use")] = "declined"
     fill(screening, answers)
-    screening, problems = services.complete_screening(screening.id, Screening.objects.all())
+    outcome = services.complete_screening(screening.id, Screening.objects.all(), Actor(screening.clinician))
+    screening, problems = outcome.screening, list(outcome.problems)
     assert problems == []
     report = build_intake_report(screening)
     assert report.appendix[0].rows[0].answer == DECLINED_LABEL

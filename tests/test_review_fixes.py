@@ -7,7 +7,8 @@ from django.db import IntegrityError, connection, transaction
 from django.test import Client as BrowserClient
 from django.urls import reverse
 
-from screening.forms import item_field_name
+from clinicians.actors import Actor
+from screening.forms.steps import item_field_name
 from screening.models import Answer, Client, Screening
 from tests.conftest import all_answers, fill
 
@@ -44,7 +45,7 @@ def _browser(user):
 def test_double_click_on_complete_completes_once(clinic, clinician, client_record, make_screening, instrument):
     draft = make_screening(client_record, clinician, complete=False)
     fill(draft, all_answers(instrument, ["abuser", "v2v"]))
-    url = reverse("screening_complete", args=[draft.id])
+    url = reverse("screening:screening_complete", args=[draft.id])
     browsers = [_browser(clinician), _browser(clinician)]
     results = _concurrently(*(lambda b=b: b.post(url, {"confirm": "1", "notes": "n"}) for b in browsers))
     assert [r.status_code for r in results] == [302, 302], results
@@ -56,7 +57,7 @@ def test_double_click_on_complete_completes_once(clinic, clinician, client_recor
 def test_autosaves_at_once_never_fail(clinic, clinician, client_record, make_screening, instrument):
     draft = make_screening(client_record, clinician, bonds=("abuser",), complete=False)
     items = instrument.items_for_bond("abuser")
-    url = reverse("screening_step", args=[draft.id, "abuser"])
+    url = reverse("screening:screening_autosave", args=[draft.id, "abuser"])
     browsers = [_browser(clinician) for _ in range(4)]
     calls = [lambda b=b, i=i: b.post(url, {"instrument": "tbsc-1", item_field_name(items[i].key): "2"},
                                      HTTP_X_AUTOSAVE="1") for i, b in enumerate(browsers)]
@@ -68,7 +69,7 @@ def test_autosaves_at_once_never_fail(clinic, clinician, client_record, make_scr
 @pytest.mark.django_db(transaction=True)
 def test_same_client_code_added_twice_at_once(clinic, clinician):
     browsers = [_browser(clinician), _browser(clinician)]
-    url = reverse("client_create")
+    url = reverse("screening:client_create")
     results = _concurrently(*(lambda b=b: b.post(url, {"code": "RACE-1"}) for b in browsers))
     assert sorted(r.status_code for r in results) == [200, 302], results
     assert Client.objects.filter(code="RACE-1").count() == 1
@@ -78,10 +79,10 @@ def test_same_client_code_added_twice_at_once(clinic, clinician):
 def test_results_come_from_the_stored_scores(logged_in, client_record, clinician, make_screening, instrument):
     screening = make_screening(client_record, clinician, value=1)
     n = len(instrument.items_for_bond("abuser"))
-    before = logged_in.get(reverse("results", args=[screening.id])).content.decode()
+    before = logged_in.get(reverse("reports:results", args=[screening.id])).content.decode()
     assert f"Total <strong>{n} of {3 * n}</strong>" in before
     Answer.objects.filter(screening=screening, section="abuser").update(value=3)  # behind the app's back
-    after = logged_in.get(reverse("results", args=[screening.id])).content.decode()
+    after = logged_in.get(reverse("reports:results", args=[screening.id])).content.decode()
     assert f"Total <strong>{n} of {3 * n}</strong>" in after
 
 
@@ -91,13 +92,13 @@ def test_discard_after_completion_in_another_tab_deletes_nothing(client_record, 
     draft = make_screening(client_record, clinician, complete=False)
     stale = Screening.objects.get(pk=draft.pk)
     Screening.objects.filter(pk=draft.pk).update(status="complete", completed_at=draft.started_at, scores={})
-    assert services.discard_draft(stale) is False
+    assert services.discard_draft(stale, Actor(stale.clinician)) is False
     assert Screening.objects.filter(pk=draft.pk).exists()
 
 
 def test_notes_are_bounded(logged_in, client_record, clinician, make_screening):
     draft = make_screening(client_record, clinician, complete=False)
-    response = logged_in.post(reverse("screening_step", args=[draft.id, "review"]),
+    response = logged_in.post(reverse("screening:screening_step", args=[draft.id, "review"]),
                               {"instrument": "tbsc-1", "notes": "x" * 5001, "stay": "1"})
     assert response.status_code == 200 and b"at most 5000 characters" in response.content
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -108,7 +109,7 @@ def test_completing_without_a_notes_field_keeps_the_notes(logged_in, client_reco
                                                            instrument):
     draft = make_screening(client_record, clinician, complete=False, notes="Keep me.")
     fill(draft, all_answers(instrument, ["abuser", "v2v"]))
-    logged_in.post(reverse("screening_complete", args=[draft.id]), {"confirm": "1"})
+    logged_in.post(reverse("screening:screening_complete", args=[draft.id]), {"confirm": "1"})
     draft.refresh_from_db()
     assert draft.status == "complete" and draft.notes == "Keep me."
 
@@ -116,7 +117,7 @@ def test_completing_without_a_notes_field_keeps_the_notes(logged_in, client_reco
 def test_invalid_notes_stop_completion(logged_in, client_record, clinician, make_screening, instrument):
     draft = make_screening(client_record, clinician, complete=False)
     fill(draft, all_answers(instrument, ["abuser", "v2v"]))
-    response = logged_in.post(reverse("screening_complete", args=[draft.id]), {"confirm": "1", "notes": "bad\x00"})
+    response = logged_in.post(reverse("screening:screening_complete", args=[draft.id]), {"confirm": "1", "notes": "bad\x00"})
     assert response.status_code == 400 and b"Null characters are not allowed" in response.content
     draft.refresh_from_db()
     assert draft.is_draft
@@ -124,16 +125,16 @@ def test_invalid_notes_stop_completion(logged_in, client_record, clinician, make
 
 def test_autosave_replies_in_json_when_refused(logged_in, client_record, clinician, make_screening):
     completed = make_screening(client_record, clinician)
-    response = logged_in.post(reverse("screening_step", args=[completed.id, "abuser"]),
+    response = logged_in.post(reverse("screening:screening_autosave", args=[completed.id, "abuser"]),
                               {"instrument": "tbsc-1"}, HTTP_X_AUTOSAVE="1")
     assert response.status_code == 409 and "locked" in response.json()["message"]
     other = Client.objects.create(clinic=client_record.clinic, code="J-1", created_by=clinician)
     other.assigned.add(clinician)
     draft = make_screening(other, clinician, bonds=("abuser",), complete=False)
-    response = logged_in.post(reverse("screening_step", args=[draft.id, "v2v"]),
+    response = logged_in.post(reverse("screening:screening_autosave", args=[draft.id, "v2v"]),
                               {"instrument": "tbsc-1"}, HTTP_X_AUTOSAVE="1")
     assert response.status_code == 409 and "not in scope" in response.json()["message"]
-    response = logged_in.post(reverse("screening_step", args=[draft.id, "abuser"]),
+    response = logged_in.post(reverse("screening:screening_autosave", args=[draft.id, "abuser"]),
                               {"instrument": "tbsc-0"}, HTTP_X_AUTOSAVE="1")
     assert response.status_code == 400 and "another version" in response.json()["message"]
 
@@ -145,10 +146,10 @@ def test_colleague_who_completes_a_draft_is_recorded(client, client_record, clin
     draft = make_screening(client_record, clinician, complete=False)
     fill(draft, all_answers(instrument, ["abuser", "v2v"]))
     client.force_login(teammate)
-    client.post(reverse("screening_complete", args=[draft.id]), {"confirm": "1"})
+    client.post(reverse("screening:screening_complete", args=[draft.id]), {"confirm": "1"})
     draft.refresh_from_db()
     assert draft.completed_by == teammate
-    page = client.get(reverse("results", args=[draft.id])).content.decode()
+    page = client.get(reverse("reports:results", args=[draft.id])).content.decode()
     assert "Terry Teammate (started by Casey Clinician)" in page
 
 
@@ -157,7 +158,7 @@ def test_report_keeps_the_resources_shown_at_completion(logged_in, client_record
     clinic = client_record.clinic
     clinic.crisis_resources = "A new local line: 555-0199"
     clinic.save()
-    page = logged_in.get(reverse("results", args=[screening.id])).content.decode()
+    page = logged_in.get(reverse("reports:results", args=[screening.id])).content.decode()
     assert "1-800-799-7233" in page and "555-0199" not in page
 
 
@@ -182,25 +183,25 @@ def test_flag_raised_by_an_amendment_is_dated_now(client_record, clinician, make
 
     screening = make_screening(client_record, clinician)
     Screening.objects.filter(pk=screening.pk).update(completed_at=timezone.now() - timezone.timedelta(days=120))
-    services.amend_screening(screening.id, Screening.objects.all(), clinician, "Disclosed later.",
+    services.amend_screening(screening.id, Screening.objects.all(), Actor(clinician), "Disclosed later.",
                              {"safety": {"safety-substance-use": 1}})
     flag = screening.safety_flags.get()
     assert timezone.now() - flag.raised_at < timezone.timedelta(minutes=1)
 
 
 def test_flag_page_and_schedule_changes_are_audited(logged_in, client_record, clinician, make_screening):
-    from clinicians.models import AuditEvent
+    from audit.models import AuditEvent
 
     flag = make_screening(client_record, clinician, safety_yes=("safety-substance-use",)).safety_flags.get()
-    logged_in.get(reverse("flag_detail", args=[flag.id]))
-    assert AuditEvent.objects.filter(action="client_viewed", detail="safety flag", client=client_record).count() == 1
-    logged_in.post(reverse("client_schedule", args=[client_record.id]), {"rescreen_interval_days": "30"})
-    assert AuditEvent.objects.get(action="client_schedule").detail == "every 30 days"
+    logged_in.get(reverse("screening:flag_detail", args=[flag.id]))
+    assert AuditEvent.objects.filter(action="client.viewed", detail="safety flag", client_id=client_record.id).count() == 1
+    logged_in.post(reverse("screening:client_schedule", args=[client_record.id]), {"rescreen_interval_days": "30"})
+    assert AuditEvent.objects.get(action="client.schedule_changed").detail == "every 30 days"
 
 
 def test_audit_csv_refuses_a_filter_it_cannot_read(client, clinic_admin):
     client.force_login(clinic_admin)
-    response = client.get(reverse("audit_trail_csv"), {"client": "not-a-client"})
+    response = client.get(reverse("reports:audit_trail_csv"), {"client": "not-a-client"})
     assert response.status_code == 400 and b"nothing was exported" in response.content
 
 
@@ -221,6 +222,6 @@ def test_lockout_is_per_account_whatever_the_address(clinician, settings):
 
 
 def test_client_search_keeps_codes_out_of_urls(logged_in, client_record):
-    response = logged_in.post(reverse("client_list"), {"q": "C-00"})
+    response = logged_in.post(reverse("screening:client_list"), {"q": "C-00"})
     assert response.status_code == 200 and "C-0001" in response.content.decode()
     assert 'method="post"' in response.content.decode() and "?q=" not in response.content.decode()

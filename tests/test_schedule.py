@@ -64,7 +64,7 @@ def test_home_lists_overdue_due_and_never(logged_in, clinic, clinician, make_scr
         rows[code] = client
     rows["GONE"].discharged_on = timezone.localdate()
     rows["GONE"].save()
-    body = logged_in.get(reverse("home")).content.decode()
+    body = logged_in.get(reverse("screening:home")).content.decode()
     assert "OVER" in body and "Overdue</span> by 30 days" in body
     assert "SOON" in body and "(in 5 days)" in body
     assert "NEVER" in body and "Never screened" in body
@@ -73,18 +73,18 @@ def test_home_lists_overdue_due_and_never(logged_in, clinic, clinician, make_scr
 
 def test_home_shows_only_the_clinicians_caseload(logged_in, clinic, clinician, teammate):
     Client.objects.create(clinic=clinic, code="THEIRS", created_by=teammate).assigned.add(teammate)
-    assert "THEIRS" not in logged_in.get(reverse("home")).content.decode()
+    assert "THEIRS" not in logged_in.get(reverse("screening:home")).content.decode()
 
 
 def test_per_client_interval_and_discharge(logged_in, client_record, clinician, make_screening):
     _complete_on(make_screening(client_record, clinician), timezone.now() - timezone.timedelta(days=40))
-    url = reverse("client_schedule", args=[client_record.id])
+    url = reverse("screening:client_schedule", args=[client_record.id])
     assert logged_in.post(url, {"rescreen_interval_days": "3"}).status_code == 200  # out of range: form error
     logged_in.post(url, {"rescreen_interval_days": "30"})
     client_record.refresh_from_db()
     assert client_record.interval_days == 30
-    assert "Overdue by 10 days" in logged_in.get(reverse("home")).content.decode().replace("</span>", "")
+    assert "Overdue by 10 days" in logged_in.get(reverse("screening:home")).content.decode().replace("</span>", "")
     logged_in.post(url, {"rescreen_interval_days": "", "discharged": "on"})
     client_record.refresh_from_db()
     assert client_record.discharged_on == timezone.localdate() and client_record.interval_days == 90
-    assert reverse("client_detail", args=[client_record.id]) not in logged_in.get(reverse("home")).content.decode()
+    assert reverse("screening:client_detail", args=[client_record.id]) not in logged_in.get(reverse("screening:home")).content.decode()

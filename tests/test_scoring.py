@@ -3,49 +3,11 @@
 import pytest
 
 from screening.instrument import parse_instrument
+from tests.conftest import TINY
 from screening.scoring import (
     DECLINED, PROTECTIVE, SAFETY, score_bond, score_screening, scores_from_dict, unanswered_items,
 )
 
-TINY = {
-    "key": "tiny-1", "title": "Tiny", "published": "2026-01-01", "source": "test",
-    "disclaimer": "Not a diagnosis.", "period": "the past 30 days",
-    "scoring": {"endorsed_at": 1, "min_answered_fraction": 0.8},
-    "bond_types": [
-        {"key": "abuser", "title": "Abuser bond", "question": "?", "label_hint": ""},
-        {"key": "v2v", "title": "Victim-to-victim bond", "question": "?", "label_hint": ""},
-    ],
-    "scales": {
-        "frequency": [{"value": v, "label": l} for v, l in enumerate(["Not at all", "Sometimes", "Often", "Almost always"])],
-        "yes_no": [{"value": 0, "label": "No"}, {"value": 1, "label": "Yes"}],
-    },
-    "stages": [{"number": 1, "key": "stage-1", "title": "First"}, {"number": 2, "key": "stage-2", "title": "Second"}],
-    "warning_signs": [{"key": "sign-a", "title": "Sign A"}, {"key": "sign-b", "title": "Sign B"}],
-    "indicators": [
-        {"key": "fear", "title": "Fear of the person", "bond_type": "abuser"},
-        {"key": "compete", "title": "Competing over suffering", "bond_type": "v2v"},
-    ],
-    "bond_items": [
-        {"key": "a", "text": "A", "stage": 1, "sign": "sign-a", "indicators": [], "bond_types": ["abuser", "v2v"], "source": "s"},
-        {"key": "b", "text": "B", "stage": 1, "sign": None, "indicators": [], "bond_types": ["abuser", "v2v"], "source": "s"},
-        {"key": "c", "text": "C", "stage": 2, "sign": None, "indicators": [], "bond_types": ["abuser", "v2v"], "source": "s"},
-        {"key": "d", "text": "D", "stage": None, "sign": None, "indicators": ["fear"], "bond_types": ["abuser"], "source": "s"},
-        {"key": "e", "text": "E", "stage": 2, "sign": "sign-b", "indicators": ["compete"], "bond_types": ["v2v"], "source": "s"},
-    ],
-    "safety_items": [
-        {"key": "safety-suicide", "text": "?", "flag": "Suicidal thoughts", "guidance": "Call 988.", "source": "s"},
-        {"key": "safety-violence", "text": "?", "flag": "Physical violence", "guidance": "Plan.", "source": "s"},
-    ],
-    "protective_items": [
-        {"key": "p-sleep", "text": "?", "title": "Regular sleep", "source": "s"},
-        {"key": "p-friends", "text": "?", "title": "Friends", "source": "s"},
-    ],
-}
-
-
-@pytest.fixture
-def tiny():
-    return parse_instrument(TINY)
 
 
 def test_abuser_bond_hand_worked(tiny):

@@ -38,7 +38,7 @@ def test_production_refuses_debug():
 
 
 def test_security_headers(logged_in):
-    response = logged_in.get(reverse("home"))
+    response = logged_in.get(reverse("screening:home"))
     csp = response["Content-Security-Policy"]
     directives = dict(part.strip().split(" ", 1) for part in csp.split(";") if part.strip())
     assert directives["script-src"] == "'self'"  # no 'unsafe-inline', no other origin
@@ -57,9 +57,9 @@ def test_templates_have_no_inline_script_or_style(logged_in, client_record, clin
     draft_client = client_record.__class__.objects.create(clinic=client_record.clinic, code="D-1", created_by=clinician)
     draft_client.assigned.add(clinician)
     draft = make_screening(draft_client, clinician, complete=False)
-    urls = [reverse("home"), reverse("client_list"), reverse("results", args=[screening.id]),
-            reverse("screening_step", args=[draft.id, "abuser"]), reverse("screening_step", args=[draft.id, "review"]),
-            reverse("client_detail", args=[client_record.id])]
+    urls = [reverse("screening:home"), reverse("screening:client_list"), reverse("reports:results", args=[screening.id]),
+            reverse("screening:screening_step", args=[draft.id, "abuser"]), reverse("screening:screening_step", args=[draft.id, "review"]),
+            reverse("screening:client_detail", args=[client_record.id])]
     for url in urls:
         body = logged_in.get(url).content.decode()
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", body), url

@@ -1,4 +1,7 @@
-// Save a step's answers to the server as soon as one changes, so closing the tab loses nothing.
+// Save a step to the server as soon as an answer changes, so closing the tab loses nothing.
+// Each save posts the step's whole form to its autosave address (data-autosave), which answers in
+// JSON; the server writes only the answers that differ from what it holds. A click saves after
+// 0.3 s, typing after a 1.2 s pause, and leaving the page sends what is pending.
 // The form still works without this script: every button posts the whole step.
 (function () {
   var form = document.querySelector("form[data-autosave]");
@@ -12,7 +15,7 @@
   function say(text) { if (status) { status.textContent = text; } }
 
   function post(keepalive) {
-    return fetch(form.action || window.location.href, {
+    return fetch(form.dataset.autosave, {
       method: "POST",
       body: new FormData(form),
       headers: { "X-Autosave": "1" },

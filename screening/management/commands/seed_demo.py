@@ -8,12 +8,12 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from clinicians.actors import Actor
 from clinicians.models import Clinic, User
-from screening import services
-from screening.instrument import load_instrument
-from screening import flags
+from screening import flags, services
+from screening.instrument import PROTECTIVE, SAFETY, load_instrument
 from screening.models import Client, FollowUp, SafetyFlag, Screening
-from screening.scoring import DECLINED, PROTECTIVE, SAFETY
+from screening.scoring import DECLINED
 
 DEMO_CLINIC = "Demo Clinic"
 DEMO_PASSWORD = "demo-password-2026"
@@ -52,14 +52,6 @@ def demo_answers(instrument, bonds, intensity, safety_yes, rng):
     return answers
 
 
-def save_all(screening, answers):
-    sections = {}
-    for (section, key), value in answers.items():
-        sections.setdefault(section, {})[key] = value
-    for section, values in sections.items():
-        services.save_answers(screening, section, values)
-
-
 class Command(BaseCommand):
     help = "Create (or leave as it is) a demo clinic with two logins, clients and screenings."
 
@@ -84,15 +76,15 @@ class Command(BaseCommand):
                 continue
             client.assigned.add(clinician)
             for days_ago, bonds, intensity, safety_yes in history:
-                screening, _ = services.start_screening(client, clinician)
+                screening, _ = services.start_screening(client, Actor(clinician))
                 screening.abuser_in_scope = "abuser" in bonds
                 screening.v2v_in_scope = "v2v" in bonds
                 screening.abuser_label = "ex-partner" if "abuser" in bonds else ""
                 screening.v2v_label = "friend from group" if "v2v" in bonds else ""
                 screening.notes = "Demo data: not a real client."
                 screening.save()
-                save_all(screening, demo_answers(instrument, bonds, intensity, safety_yes, rng))
-                services.complete_screening(screening.id, Screening.objects.all())
+                services.save_answer_set(screening, demo_answers(instrument, bonds, intensity, safety_yes, rng))
+                services.complete_screening(screening.id, Screening.objects.all(), Actor(clinician))
                 when = now - timedelta(days=days_ago)
                 Screening.objects.filter(pk=screening.pk).update(
                     started_at=when - timedelta(minutes=25), completed_at=when
@@ -105,12 +97,12 @@ class Command(BaseCommand):
                 self.amend_one(client, clinician, instrument)
                 self.follow_up_flags(client, clinician)
             if with_draft:
-                screening, _ = services.start_screening(client, clinician)
+                screening, _ = services.start_screening(client, Actor(clinician))
                 screening.abuser_in_scope = True
                 screening.save()
                 answers = demo_answers(instrument, ["abuser"], 1.5, [], rng)
                 partial = dict(list(answers.items())[:8])
-                save_all(screening, partial)
+                services.save_answer_set(screening, partial)
         self.stdout.write(self.style.SUCCESS(f"Demo clinic ready: {clinic.name}"))
         for email, name, role in DEMO_USERS:
             self.stdout.write(f"  {role.label:<13} {email}  password: {DEMO_PASSWORD}")
@@ -121,7 +113,7 @@ class Command(BaseCommand):
         item = instrument.protective_items[0]
         current = screening.answer_map().get((PROTECTIVE, item.key))
         services.amend_screening(
-            screening.id, Screening.objects.all(), clinician,
+            screening.id, Screening.objects.all(), Actor(clinician),
             "Client clarified at the next session that they did have someone to talk to.",
             {PROTECTIVE: {item.key: 0 if current == 1 else 1}},
         )
@@ -137,10 +129,10 @@ class Command(BaseCommand):
                 (FollowUp.Action.RESOURCES, "Gave 988 and the hotline number; client saved them in their phone.", False),
                 (FollowUp.Action.SAFETY_PLAN, "Safety plan made together; reviewed at the next session.", True),
             ):
-                flags.record_follow_up(flag.id, SafetyFlag.objects.all(), clinician, action=action, note=note,
+                flags.record_follow_up(flag.id, SafetyFlag.objects.all(), Actor(clinician), action=action, note=note,
                                        resolves=resolves, submission=uuid.uuid4())
         for flag in second.safety_flags.all():
-            flags.record_follow_up(flag.id, SafetyFlag.objects.all(), clinician, action=FollowUp.Action.REFERRAL,
+            flags.record_follow_up(flag.id, SafetyFlag.objects.all(), Actor(clinician), action=FollowUp.Action.REFERRAL,
                                    referral_to="Local domestic violence advocacy service",
                                    note="Referred for safety planning support; waiting for their call.",
                                    submission=uuid.uuid4())

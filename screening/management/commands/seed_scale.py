@@ -20,7 +20,8 @@ from django.utils import timezone
 from clinicians.models import Clinic, User
 from screening.instrument import load_instrument
 from screening.models import Amendment, Answer, Client, FollowUp, SafetyFlag, Screening
-from screening.scoring import DECLINED, PROTECTIVE, SAFETY, score_screening
+from screening.instrument import PROTECTIVE, SAFETY
+from screening.scoring import DECLINED, score_screening
 
 BOND_MIXES = [(["abuser"], 0.45), (["v2v"], 0.2), (["abuser", "v2v"], 0.35)]
 PROFILES_PER_MIX = 400

@@ -1,41 +1,9 @@
-import re
-
 from django import forms
 from django.core.exceptions import ValidationError
 
 from screening.instrument import BOND_TYPES
-from screening.models import Client, Screening
+from screening.models import Screening
 from screening.scoring import DECLINED
-
-CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-/]*$")
-
-
-class ClientForm(forms.ModelForm):
-    DUPLICATE = "This clinic already has a client with this code."
-
-    class Meta:
-        model = Client
-        fields = ["code"]
-        widgets = {"code": forms.TextInput(attrs={"autocomplete": "off", "autofocus": True})}
-
-    def __init__(self, *args, clinic, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.clinic = clinic
-
-    def clean_code(self):
-        code = self.cleaned_data["code"].strip()
-        if not CODE_PATTERN.match(code):
-            raise ValidationError(
-                "Use letters, digits and . _ - / only, with no spaces (for example C-2041). "
-                "Do not use names."
-            )
-        if Client.objects.filter(clinic=self.clinic, code__iexact=code).exists():
-            raise ValidationError(self.DUPLICATE)
-        return code
-
-    def save(self, commit=True):
-        self.instance.clinic = self.clinic
-        return super().save(commit)
 
 
 class BondsForm(forms.ModelForm):
@@ -78,12 +46,19 @@ class ItemsForm(forms.Form):
     checked when the screening is completed.
     """
 
-    def __init__(self, *args, items, options, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.items = items
-        choices = [(str(o.value), o.label) for o in options] + [(DECLINED, "Declined / not asked")]
-        self.valid_values = {str(o.value): o.value for o in options}
-        for item in items:
+    def __init__(self, data=None, *, section, answers=None, **kwargs):
+        """section: an instrument Section; answers: the screening's answer_map(), shown as initial values."""
+        if answers is not None:
+            kwargs["initial"] = {
+                item_field_name(item.key): str(answers[(section.key, item.key)])
+                for item in section.items if (section.key, item.key) in answers
+            }
+        super().__init__(data, **kwargs)
+        self.section = section
+        self.items = section.items
+        choices = [(str(o.value), o.label) for o in section.scale] + [(DECLINED, "Declined / not asked")]
+        self.valid_values = {str(o.value): o.value for o in section.scale}
+        for item in self.items:
             self.fields[item_field_name(item.key)] = forms.ChoiceField(
                 label=item.text, choices=choices, required=False, widget=forms.RadioSelect,
                 error_messages={"invalid_choice": "“%(value)s” is not one of the answers for this question. Choose one of the options."},

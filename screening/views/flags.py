@@ -1,15 +1,16 @@
-"""Safety flags and their follow-ups."""
+"""A safety flag and its follow-ups."""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from clinicians import audit
+from audit.trail import record
+from clinicians.actors import Actor
 from clinicians.decorators import clinic_member_required
-from clinicians.models import AuditEvent
-from clinicians.scoping import flags_for, get_flag_for_user
+from screening import audit_actions as A
 from screening import flags
-from screening.flag_forms import FollowUpForm
+from screening.forms.flags import FollowUpForm
+from screening.scoping import flags_for, get_flag_for_user
 
 
 @require_http_methods(["GET", "POST"])
@@ -23,8 +24,9 @@ def flag_detail(request, flag_id):
             data = form.cleaned_data
             try:
                 follow_up, created = flags.record_follow_up(
-                    flag.id, flags_for(request.user), request.user, action=data["action"], note=data["note"],
-                    referral_to=data["referral_to"], resolves=data["resolves"], submission=data["submission"],
+                    flag.id, flags_for(request.user), Actor.from_request(request), action=data["action"],
+                    note=data["note"], referral_to=data["referral_to"], resolves=data["resolves"],
+                    submission=data["submission"],
                 )
             except flags.FlagClosed:
                 form.add_error(None, "This flag is already resolved, so no follow-up was recorded. Its history is above.")
@@ -32,7 +34,7 @@ def flag_detail(request, flag_id):
                 return _recorded(request, flag, follow_up, created)
         status = 400
     if request.method == "GET":
-        audit.record(request, AuditEvent.Action.CLIENT_VIEWED, obj=flag, client=flag.client, detail="safety flag")
+        record(A.CLIENT_VIEWED, Actor.from_request(request), obj=flag, detail="safety flag")
     return render(request, "screening/flag_detail.html", {
         "flag": flag, "client": flag.client, "follow_ups": flag.follow_ups.select_related("recorded_by"),
         "form": form, "resources": flag.client.clinic.crisis_resources.splitlines(),
@@ -41,9 +43,7 @@ def flag_detail(request, flag_id):
 
 def _recorded(request, flag, follow_up, created):
     if created:
-        audit.record(request, AuditEvent.Action.FLAG_FOLLOW_UP, obj=flag, client=flag.client,
-                     detail=f"{follow_up.action}{' (resolves)' if follow_up.resolves else ''}")
         messages.success(request, "Follow-up recorded." + (" The flag is resolved." if follow_up.resolves else ""))
     else:
         messages.info(request, "That follow-up was already recorded (the form was sent twice).")
-    return redirect("flag_detail", flag_id=flag.id)
+    return redirect("screening:flag_detail", flag_id=flag.id)

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class AuditConfig(AppConfig):
+    name = "audit"
+    verbose_name = "Audit trail"
+
+    def ready(self):
+        from audit import actions, receivers
+
+        actions.collect()
+        receivers.connect_axes()

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from reports.views import audit, exports, intake, progress
+
+app_name = "reports"
+
+urlpatterns = [
+    path("screenings/<uuid:screening_id>/", intake.results, name="results"),
+    path("screenings/<uuid:screening_id>/report.pdf", intake.intake_pdf, name="intake_pdf"),
+    path("clients/<uuid:client_id>/progress/", progress.client_progress, name="client_progress"),
+    path("clients/<uuid:client_id>/progress.pdf", progress.progress_pdf, name="progress_pdf"),
+    path("clients/<uuid:client_id>/history.csv", exports.client_history_csv, name="client_history_csv"),
+    path("clinic/export/", exports.clinic_export, name="clinic_export"),
+    path("clinic/export/screenings.csv", exports.clinic_export_csv, {"what": "screenings"}, name="clinic_export_screenings"),
+    path("clinic/export/items.csv", exports.clinic_export_csv, {"what": "items"}, name="clinic_export_items"),
+    path("clinic/export.xlsx", exports.clinic_export_xlsx, name="clinic_export_xlsx"),
+    path("clinic/audit/", audit.audit_trail, name="audit_trail"),
+    path("clinic/audit.csv", audit.audit_trail_csv, name="audit_trail_csv"),
+]

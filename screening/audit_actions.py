@@ -1,0 +1,23 @@
+"""The audit actions of clients, screenings and safety flags, with their display text."""
+
+CLIENT_CREATED = "client.created"
+CLIENT_VIEWED = "client.viewed"
+CLIENT_ASSIGNED = "client.assigned"
+CLIENT_SCHEDULE_CHANGED = "client.schedule_changed"
+SCREENING_STARTED = "screening.started"
+SCREENING_COMPLETED = "screening.completed"
+SCREENING_AMENDED = "screening.amended"
+SCREENING_DISCARDED = "screening.discarded"
+FLAG_FOLLOW_UP = "flag.follow_up"
+
+ACTIONS = {
+    CLIENT_CREATED: "Added a client",
+    CLIENT_VIEWED: "Viewed a client",
+    CLIENT_ASSIGNED: "Changed client assignment",
+    CLIENT_SCHEDULE_CHANGED: "Changed a client's re-screening schedule",
+    SCREENING_STARTED: "Started a screening",
+    SCREENING_COMPLETED: "Completed a screening",
+    SCREENING_AMENDED: "Amended a screening",
+    SCREENING_DISCARDED: "Discarded a draft",
+    FLAG_FOLLOW_UP: "Recorded a safety follow-up",
+}

@@ -1,0 +1,66 @@
+"""The one place that decides which clients, screenings and safety flags a user may see.
+
+Clinic admins see every client of their clinic; clinicians see the clients assigned to them (or
+every client, when the clinic says so). Nothing else in the project filters client data by clinic
+or assignment.
+
+Every view that touches client data goes through these functions. Someone outside the clinic gets
+a 404 for a record that exists, exactly as for one that does not: existence itself is not leaked.
+"""
+
+from django.shortcuts import get_object_or_404
+
+from clinicians.scoping import clinic_id_of
+from screening.models import Client, SafetyFlag, Screening
+
+
+def sees_every_client(user):
+    return user.is_clinic_admin or user.clinic.all_clients_open
+
+
+def clients_for(user):
+    """A clinic admin sees every client of the clinic; a clinician those assigned to them, unless the
+    clinic opens every client to every clinician."""
+    clients = Client.objects.filter(clinic_id=clinic_id_of(user))
+    if not sees_every_client(user):
+        clients = clients.filter(assigned=user)
+    return clients
+
+
+def caseload_for(user):
+    """The clients on a user's home page: a clinician's assigned clients; every client for an admin."""
+    clients = clients_for(user)
+    return clients if user.is_clinic_admin else clients.filter(assigned=user)
+
+
+def screenings_for(user):
+    screenings = Screening.objects.filter(client__clinic_id=clinic_id_of(user))
+    if not sees_every_client(user):
+        screenings = screenings.filter(client__assigned=user)
+    return screenings
+
+
+def flags_for(user):
+    flags = SafetyFlag.objects.filter(client__clinic_id=clinic_id_of(user))
+    if not sees_every_client(user):
+        flags = flags.filter(client__assigned=user)
+    return flags
+
+
+def caseload_flags_for(user):
+    """The open flags on a user's home page: of their caseload (every client, for a clinic admin)."""
+    flags = flags_for(user).filter(resolved_at__isnull=True)
+    return flags if user.is_clinic_admin else flags.filter(client__assigned=user)
+
+
+def get_flag_for_user(user, flag_id):
+    return get_object_or_404(flags_for(user).select_related("client", "screening"), pk=flag_id)
+
+
+def get_client_for_user(user, client_id):
+    return get_object_or_404(clients_for(user).select_related("clinic"), pk=client_id)
+
+
+def get_screening_for_user(user, screening_id):
+    qs = screenings_for(user).select_related("client", "client__clinic", "clinician", "completed_by")
+    return get_object_or_404(qs, pk=screening_id)
