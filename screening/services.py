@@ -40,10 +40,14 @@ def start_screening(client, actor):
 def discard_draft(screening, actor):
     """Delete a draft and its answers; False when it was completed meanwhile (then nothing is deleted)."""
     with transaction.atomic():
-        deleted, _ = Screening.objects.filter(pk=screening.pk, status=Screening.Status.DRAFT).delete()
-        if deleted:
-            record(A.SCREENING_DISCARDED, actor, obj=screening, client_id=screening.client_id)
-    return deleted > 0
+        # Lock first: a completion running at the same moment either finishes before (then this is no
+        # longer a draft) or waits until the draft is gone; never answers deleted under a completion.
+        locked = Screening.objects.select_for_update().filter(pk=screening.pk, status=Screening.Status.DRAFT).first()
+        if locked is None:
+            return False
+        locked.delete()
+        record(A.SCREENING_DISCARDED, actor, obj=screening, client_id=screening.client_id)
+    return True
 
 
 def update_draft(screening, fields):

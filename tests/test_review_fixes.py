@@ -13,69 +13,6 @@ from screening.models import Answer, Client, Screening
 from tests.conftest import all_answers, fill
 
 
-def _concurrently(*calls):
-    """Run the calls at the same moment in threads (each with its own connection); return results."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait()
-            results[i] = call()
-        except Exception as error:  # noqa: BLE001 (reported to the test)
-            results[i] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
-
-
-def _browser(user):
-    browser = BrowserClient(raise_request_exception=True)
-    browser.force_login(user)
-    return browser
-
-
-@pytest.mark.django_db(transaction=True)
-def test_double_click_on_complete_completes_once(clinic, clinician, client_record, make_screening, instrument):
-    draft = make_screening(client_record, clinician, complete=False)
-    fill(draft, all_answers(instrument, ["abuser", "v2v"]))
-    url = reverse("screening:screening_complete", args=[draft.id])
-    browsers = [_browser(clinician), _browser(clinician)]
-    results = _concurrently(*(lambda b=b: b.post(url, {"confirm": "1", "notes": "n"}) for b in browsers))
-    assert [r.status_code for r in results] == [302, 302], results
-    draft.refresh_from_db()
-    assert draft.status == "complete"
-
-
-@pytest.mark.django_db(transaction=True)
-def test_autosaves_at_once_never_fail(clinic, clinician, client_record, make_screening, instrument):
-    draft = make_screening(client_record, clinician, bonds=("abuser",), complete=False)
-    items = instrument.items_for_bond("abuser")
-    url = reverse("screening:screening_autosave", args=[draft.id, "abuser"])
-    browsers = [_browser(clinician) for _ in range(4)]
-    calls = [lambda b=b, i=i: b.post(url, {"instrument": "tbsc-1", item_field_name(items[i].key): "2"},
-                                     HTTP_X_AUTOSAVE="1") for i, b in enumerate(browsers)]
-    results = _concurrently(*calls)
-    assert [r.status_code for r in results] == [200] * 4, results
-    assert draft.answers.count() == 4
-
-
-@pytest.mark.django_db(transaction=True)
-def test_same_client_code_added_twice_at_once(clinic, clinician):
-    browsers = [_browser(clinician), _browser(clinician)]
-    url = reverse("screening:client_create")
-    results = _concurrently(*(lambda b=b: b.post(url, {"code": "RACE-1"}) for b in browsers))
-    assert sorted(r.status_code for r in results) == [200, 302], results
-    assert Client.objects.filter(code="RACE-1").count() == 1
-    assert b"already has a client with this code" in next(r for r in results if r.status_code == 200).content
-
-
 def test_results_come_from_the_stored_scores(logged_in, client_record, clinician, make_screening, instrument):
     screening = make_screening(client_record, clinician, value=1)
     n = len(instrument.items_for_bond("abuser"))

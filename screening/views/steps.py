@@ -10,6 +10,7 @@ from clinicians.actors import Actor
 from clinicians.decorators import clinic_member_required
 from screening import services
 from screening.forms.steps import BondsForm, ItemsForm, NotesForm, item_field_name
+from screening.models import Screening
 from screening.instrument import BOND_TYPES, SECTION_KEYS
 from screening.scoping import get_client_for_user, get_screening_for_user, screenings_for
 from screening.scoring import unanswered_items
@@ -224,7 +225,11 @@ def screening_complete(request, screening_id):
         context = _review_context(screening, steps, notes,
                                   confirm_error="Tick this box to confirm that the screening should be locked.")
         return render(request, "screening/review.html", context, status=400)
-    outcome = services.complete_screening(screening.id, screenings_for(request.user), Actor.from_request(request))
+    try:
+        outcome = services.complete_screening(screening.id, screenings_for(request.user), Actor.from_request(request))
+    except Screening.DoesNotExist:  # discarded in another tab a moment ago
+        messages.info(request, "This screening was discarded, so it could not be completed.")
+        return redirect("screening:client_detail", client_id=screening.client_id)
     if outcome.problems:
         messages.error(request, f"{len(outcome.problems)} question(s) still need an answer, or “Declined / not asked”, before the screening can be completed.")
         context = _review_context(outcome.screening, steps, notes, outcome.problems)
