@@ -73,8 +73,9 @@ def trend_drawing(series, title, width=480, height=260):
             y = top_y + top_h + 2
             d.add(Polygon([x - 4, y, x + 4, y, x, y + 7], fillColor=FLAG, strokeColor=None))
 
-    count_max = max(10, max(p.signs_applicable for p in series))
-    _panel(d, LEFT, bottom_y, plot_w, bottom_h, count_max, (0, 5, 10) if count_max == 10 else (0, count_max // 2, count_max))
+    # The counts' axis runs to the larger of the instrument's stages and warning signs.
+    count_max = max(max(p.stages_total, p.signs_applicable) for p in series)
+    _panel(d, LEFT, bottom_y, plot_w, bottom_h, count_max, sorted({0, count_max // 2, count_max}))
     _line(d, xs, [p.stages for p in series], STAGES, bottom_y, bottom_h, count_max)
     _line(d, xs, [p.signs for p in series], SIGNS, bottom_y, bottom_h, count_max, dashed=True)
     for x, p in zip(xs, series):
@@ -93,7 +94,7 @@ def trend_drawing(series, title, width=480, height=260):
     # Legend, in words as well as colour.
     y = 4
     x = LEFT
-    for colour, text in ((TOTAL, "total, % of maximum (top)"), (STAGES, "stages present (of 7)"),
+    for colour, text in ((TOTAL, "total, % of maximum (top)"), (STAGES, f"stages present (of {series[-1].stages_total})"),
                          (SIGNS, "warning signs present (dashed)")):
         d.add(Rect(x, y, 8, 8, fillColor=colour, strokeColor=None))
         d.add(String(x + 11, y + 1, text, fontName=FONT, fontSize=7, fillColor=TEXT))

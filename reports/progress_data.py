@@ -28,6 +28,7 @@ class ScoreRow:
     raw: int | None
     maximum: int | None
     stages: int
+    stages_total: int
     signs: int
     signs_applicable: int
     since_first: float | None
@@ -88,7 +89,8 @@ def _bond_section(history, key, title, instrument_key):
         first = first or bond
         rows.append(ScoreRow(
             date=p.date, kind=_kind(p.kind), percent=bond.percent, raw=bond.raw, maximum=bond.maximum,
-            stages=bond.stages_present, signs=len(bond.signs_present), signs_applicable=bond.signs_applicable,
+            stages=bond.stages_present, stages_total=len(bond.stages), signs=len(bond.signs_present),
+            signs_applicable=bond.signs_applicable,
             since_first=percent_change(first, bond) if bond is not first else None,
             since_previous=percent_change(previous, bond),
             amended=p.amended,

@@ -71,7 +71,7 @@ class ProgressReportPDF(ReportPDF):
                      else "not scored")
             data.append([self.p(str(row.date) + (" (amended)" if row.amended else ""), "cell"),
                          self.p(esc(row.kind), "cell"), self.p(total, "cell"),
-                         self.p(f"{row.stages} of 7", "cell"), self.p(f"{row.signs} of {row.signs_applicable}", "cell"),
+                         self.p(f"{row.stages} of {row.stages_total}", "cell"), self.p(f"{row.signs} of {row.signs_applicable}", "cell"),
                          self.p(_signed(row.since_first), "cell"), self.p(_signed(row.since_previous), "cell")])
         widths = [26, 22, 38, 18, 18, 22, 24]
         scale = self.width / sum(widths)

@@ -104,6 +104,7 @@ class SeriesPoint:
     date: date
     percent: float | None
     stages: int
+    stages_total: int
     signs: int
     signs_applicable: int
     flagged: bool
@@ -197,7 +198,7 @@ def bond_series(points, bond_type, instrument):
             continue
         series.append(SeriesPoint(
             screening_id=p.id, date=p.date, percent=bond.percent,
-            stages=bond.stages_present, signs=len(bond.signs_present), signs_applicable=bond.signs_applicable,
-            flagged=bool(p.scores.flags),
+            stages=bond.stages_present, stages_total=len(bond.stages), signs=len(bond.signs_present),
+            signs_applicable=bond.signs_applicable, flagged=bool(p.scores.flags),
         ))
     return series

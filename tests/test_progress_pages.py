@@ -15,7 +15,7 @@ from screening.progress import SeriesPoint
 
 
 def _series(n, flagged=()):
-    return [SeriesPoint(str(i), date(2026, 1 + i, 1), 80.0 - 10 * i, 6, 5, 10, i in flagged) for i in range(n)]
+    return [SeriesPoint(str(i), date(2026, 1 + i, 1), 80.0 - 10 * i, 6, 7, 5, 10, i in flagged) for i in range(n)]
 
 
 def test_chart_svg_has_one_point_per_screening_and_no_inline_style():
