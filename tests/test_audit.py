@@ -160,3 +160,72 @@ def test_urls_carry_no_client_code(client, clinic_admin, client_record):
     body = client.get(reverse("reports:audit_trail")).content.decode()
     for href in re.findall(r'href="([^"]+)"', body) + re.findall(r'action="([^"]+)"', body):
         assert "C-0001" not in href
+
+
+def test_an_unregistered_action_is_refused(clinician):
+    from audit.trail import record
+    from clinicians.actors import Actor
+
+    with pytest.raises(ValueError, match="Unregistered audit action"):
+        record("screening.teleported", Actor(clinician))
+    assert not AuditEvent.objects.exists()
+
+
+def test_actions_are_namespaced_and_labelled_by_their_apps():
+    from audit import actions
+    from clinicians import audit_actions as account_actions
+    from reports import audit_actions as report_actions
+    from screening import audit_actions as screening_actions
+
+    names = dict(actions.choices())
+    for module in (account_actions, screening_actions, report_actions):
+        for name, label in module.ACTIONS.items():
+            assert actions.NAME.match(name) and names[name] == label
+    assert actions.label("screening.completed") == "Completed a screening"
+    assert actions.label("retired.action") == "retired.action"  # an old row still reads
+
+
+def test_unchanged_settings_and_repeated_deactivation_write_nothing(client, clinic_admin, clinician, mark):
+    client.force_login(clinic_admin)
+    page = client.get(reverse("clinicians:clinic_settings"))
+    form = page.context["form"]
+    data = {name: form[name].value() for name in form.fields}
+    data = {k: v for k, v in data.items() if v not in (None, False)}
+    before = mark()
+    client.post(reverse("clinicians:clinic_settings"), data)
+    assert _new_rows(before) == []
+    client.post(reverse("clinicians:member_deactivate", args=[clinician.id]))
+    client.post(reverse("clinicians:member_deactivate", args=[clinician.id]))
+    assert [r.action for r in _new_rows(before)] == ["account.deactivated"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_old_rows_move_to_the_audit_app_with_namespaced_names(clinic, clinician, client_record):
+    from django.db.migrations.executor import MigrationExecutor
+
+    def migrate(targets):
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(targets)
+
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    migrate([("clinicians", "0007_audit_schedule_action"), ("audit", None)])
+    with connection.cursor() as cursor:
+        for action, client_id in (("login", None), ("client_viewed", client_record.id.hex), ("export", None)):
+            cursor.execute(
+                "INSERT INTO clinicians_auditevent (at, actor_id, actor_email, clinic_id, action, object_type, object_id,"
+                " client_id, ip_address, detail) VALUES (%s, %s, %s, %s, %s, '', '', %s, '127.0.0.1', 'old row')",
+                ["2026-01-02 03:04:05+00:00", clinician.id.hex if connection.vendor == "sqlite" else clinician.id,
+                 clinician.email, clinic.id.hex if connection.vendor == "sqlite" else clinic.id, action,
+                 client_id if client_id is None or connection.vendor == "sqlite" else client_record.id],
+            )
+    migrate(latest)
+    rows = list(AuditEvent.objects.order_by("id").values_list("action", "client_id", "actor_id", "detail"))
+    assert rows == [
+        ("account.login", None, clinician.id, "old row"),
+        ("client.viewed", client_record.id, clinician.id, "old row"),
+        ("report.exported", None, clinician.id, "old row"),
+    ]
+    assert [e.get_action_display() for e in AuditEvent.objects.order_by("id")] == ["Logged in", "Viewed a client", "Exported data"]
+    new = AuditEvent.objects.create(actor=clinician, clinic=clinic, action="account.login")
+    assert new.id > max(r.id for r in AuditEvent.objects.exclude(pk=new.pk))  # the id sequence continues

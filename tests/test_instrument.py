@@ -79,3 +79,26 @@ def test_duplicate_key_is_refused():
 def test_unknown_instrument():
     with pytest.raises(LookupError):
         load_instrument("tbsc-99")
+
+
+def test_sections_in_the_order_asked(instrument):
+    assert [s.key for s in instrument.sections(["v2v", "abuser"])] == ["abuser", "v2v", "safety", "protective"]
+    assert [s.key for s in instrument.sections(["v2v"])] == ["v2v", "safety", "protective"]
+    abuser = instrument.section("abuser")
+    assert abuser.title == instrument.bond_type("abuser").title and abuser.scale == instrument.frequency
+    assert abuser.items == instrument.items_for_bond("abuser") and abuser.is_bond
+    safety = instrument.section("safety")
+    assert (safety.title, safety.scale, safety.items, safety.is_bond) == ("Safety", instrument.yes_no, instrument.safety_items, False)
+
+
+def test_review_progress_counts_each_section(instrument):
+    from screening.steps import section_progress
+
+    first = instrument.items_for_bond("abuser")[0].key
+    answers = {("abuser", first): 2, ("safety", instrument.safety_items[0].key): "declined"}
+    progress = {p.step.slug: (p.done, p.total) for p in section_progress(instrument, ["abuser"], answers)}
+    assert progress == {
+        "abuser": (1, len(instrument.items_for_bond("abuser"))),
+        "safety": (1, len(instrument.safety_items)),
+        "protective": (0, len(instrument.protective_items)),
+    }

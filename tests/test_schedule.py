@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from screening.history import local_date
 from screening.models import Client, Screening
-from screening.schedule import DISCHARGED, DUE, LATER, NEVER, OVERDUE, due_status
+from screening.clients import discharge_date
+from screening.schedule import DISCHARGED, DUE, LATER, NEVER, OVERDUE, due_status, group_caseload
 
 
 @pytest.mark.parametrize("last,interval,today,status,due_on,days", [
@@ -88,3 +89,41 @@ def test_per_client_interval_and_discharge(logged_in, client_record, clinician, 
     client_record.refresh_from_db()
     assert client_record.discharged_on == timezone.localdate() and client_record.interval_days == 90
     assert reverse("screening:client_detail", args=[client_record.id]) not in logged_in.get(reverse("screening:home")).content.decode()
+
+
+class _Row:
+    def __init__(self, code, last, interval=90, discharged_on=None):
+        self.code, self.last_completed_on, self.interval_days, self.discharged_on = code, last, interval, discharged_on
+
+
+def test_caseload_groups_sort_and_cap():
+    today = date(2026, 6, 1)
+    rows = [
+        _Row("late-10", date(2026, 2, 21)), _Row("late-40", date(2026, 1, 22)), _Row("soon-3", date(2026, 3, 6)),
+        _Row("soon-1", date(2026, 3, 4)), _Row("never-a", None), _Row("never-b", None), _Row("later", date(2026, 5, 1)),
+        _Row("gone", None, discharged_on=date(2026, 5, 1)),
+    ]
+    groups, counts = group_caseload(rows, today, limit=1)
+    assert counts == {OVERDUE: 2, DUE: 2, NEVER: 2}
+    assert [(r.client.code, r.due.days) for r in groups[OVERDUE]] == [("late-40", 40)]  # longest overdue first
+    assert [(r.client.code, r.due.days) for r in groups[DUE]] == [("soon-1", 1)]        # soonest first
+    assert [r.client.code for r in groups[NEVER]] == ["never-a"]
+    assert groups[OVERDUE][0].last == date(2026, 1, 22)
+
+
+@pytest.mark.parametrize("discharged,already,expected", [
+    (False, None, None), (False, date(2026, 1, 5), None),
+    (True, None, date(2026, 6, 1)), (True, date(2026, 1, 5), date(2026, 1, 5)),  # the first discharge date is kept
+])
+def test_discharge_rule(discharged, already, expected):
+    assert discharge_date(discharged, already, date(2026, 6, 1)) == expected
+
+
+def test_last_completed_on_is_the_local_date_of_the_latest_completion(client_record, clinician, make_screening):
+    first = make_screening(client_record, clinician)
+    second = make_screening(client_record, clinician)
+    make_screening(client_record, clinician, complete=False)
+    row = Client.objects.with_last_completed().get(pk=client_record.pk)
+    assert row.last_completed_on == local_date(max(first.completed_at, second.completed_at))
+    Client.objects.create(clinic=client_record.clinic, code="NEW", created_by=clinician)
+    assert Client.objects.with_last_completed().get(code="NEW").last_completed_on is None
