@@ -87,6 +87,7 @@ TEMPLATES = [
 ]
 
 WSGI_APPLICATION = "config.wsgi.application"
+CSRF_FAILURE_VIEW = "config.views.csrf_failure"
 
 DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL", ""), BASE_DIR)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

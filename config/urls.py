@@ -1,12 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.http import HttpResponse
 from django.urls import include, path
 
+from config.views import healthz
 
-def healthz(request):
-    """For a load balancer: the app answers. Touches no database and no session."""
-    return HttpResponse("ok", content_type="text/plain")
+handler400 = "config.views.bad_request"
 
 
 # Django's own account pages keep their own names ("login", "password_reset", …): its views and

@@ -7,7 +7,7 @@ rule fails test_every_url_has_a_rule rather than slipping through untested.
 from dataclasses import dataclass
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import URLResolver, get_resolver, reverse
 
 from clinicians.models import User
 from screening.models import Client

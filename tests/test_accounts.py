@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.test import Client as BrowserClient
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import totp
@@ -262,3 +263,12 @@ def test_session_cookie_ends_with_the_browser(client, clinician):
     _login(client, clinician.email)
     cookie = client.cookies["sessionid"]
     assert cookie["expires"] == "" and cookie["max-age"] == "" and cookie["httponly"]
+
+
+def test_lockout_is_per_account_whatever_the_address(clinician, settings):
+    from tests.conftest import PASSWORD
+
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        BrowserClient(REMOTE_ADDR=f"10.0.0.{i + 1}").post(reverse("login"), {"username": clinician.email, "password": "x"})
+    response = BrowserClient(REMOTE_ADDR="10.0.0.99").post(reverse("login"), {"username": clinician.email, "password": PASSWORD})
+    assert response.status_code == 429

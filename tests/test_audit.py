@@ -229,3 +229,19 @@ def test_old_rows_move_to_the_audit_app_with_namespaced_names(clinic, clinician,
     assert [e.get_action_display() for e in AuditEvent.objects.order_by("id")] == ["Logged in", "Viewed a client", "Exported data"]
     new = AuditEvent.objects.create(actor=clinician, clinic=clinic, action="account.login")
     assert new.id > max(r.id for r in AuditEvent.objects.exclude(pk=new.pk))  # the id sequence continues
+
+
+def test_flag_page_and_schedule_changes_are_audited(logged_in, client_record, clinician, make_screening):
+    from audit.models import AuditEvent
+
+    flag = make_screening(client_record, clinician, safety_yes=("safety-substance-use",)).safety_flags.get()
+    logged_in.get(reverse("screening:flag_detail", args=[flag.id]))
+    assert AuditEvent.objects.filter(action="client.viewed", detail="safety flag", client_id=client_record.id).count() == 1
+    logged_in.post(reverse("screening:client_schedule", args=[client_record.id]), {"rescreen_interval_days": "30"})
+    assert AuditEvent.objects.get(action="client.schedule_changed").detail == "every 30 days"
+
+
+def test_audit_csv_refuses_a_filter_it_cannot_read(client, clinic_admin):
+    client.force_login(clinic_admin)
+    response = client.get(reverse("reports:audit_trail_csv"), {"client": "not-a-client"})
+    assert response.status_code == 400 and b"nothing was exported" in response.content

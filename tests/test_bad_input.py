@@ -7,6 +7,7 @@ from django.urls import reverse
 from clinicians.actors import Actor
 from screening.forms.steps import item_field_name
 from screening.models import Answer, Client, Screening
+from tests.conftest import all_answers, fill
 
 
 def _step(screening, step):
@@ -203,3 +204,30 @@ def test_post_to_a_step_after_completion_in_another_tab(logged_in, client_record
     assert "completed and locked" in response.content.decode()
     screening.refresh_from_db()
     assert screening.notes == ""
+
+
+def test_notes_are_bounded(logged_in, client_record, clinician, make_screening):
+    draft = make_screening(client_record, clinician, complete=False)
+    response = logged_in.post(reverse("screening:screening_step", args=[draft.id, "review"]),
+                              {"instrument": "tbsc-1", "notes": "x" * 5001, "stay": "1"})
+    assert response.status_code == 200 and b"at most 5000 characters" in response.content
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Screening.objects.filter(pk=draft.pk).update(notes="x" * 5001)
+
+
+def test_completing_without_a_notes_field_keeps_the_notes(logged_in, client_record, clinician, make_screening,
+                                                           instrument):
+    draft = make_screening(client_record, clinician, complete=False, notes="Keep me.")
+    fill(draft, all_answers(instrument, ["abuser", "v2v"]))
+    logged_in.post(reverse("screening:screening_complete", args=[draft.id]), {"confirm": "1"})
+    draft.refresh_from_db()
+    assert draft.status == "complete" and draft.notes == "Keep me."
+
+
+def test_invalid_notes_stop_completion(logged_in, client_record, clinician, make_screening, instrument):
+    draft = make_screening(client_record, clinician, complete=False)
+    fill(draft, all_answers(instrument, ["abuser", "v2v"]))
+    response = logged_in.post(reverse("screening:screening_complete", args=[draft.id]), {"confirm": "1", "notes": "bad\x00"})
+    assert response.status_code == 400 and b"Null characters are not allowed" in response.content
+    draft.refresh_from_db()
+    assert draft.is_draft

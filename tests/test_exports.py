@@ -129,3 +129,10 @@ def test_amended_screenings_are_marked(logged_in, client, clinic_admin, two_clie
     raw = b"".join(client.get(reverse("reports:clinic_export_screenings")).streaming_content)
     assert b"Recorded in the wrong row." not in raw
     assert pd.read_csv(io.BytesIO(raw))["amended"].notna().sum() == len(screening.stored_scores().bonds)
+
+
+def test_spreadsheet_formulas_are_kept_as_text():
+    from reports.exports import spreadsheet_safe
+
+    assert spreadsheet_safe("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
+    assert spreadsheet_safe("-1") == "'-1" and spreadsheet_safe("Plain reason.") == "Plain reason."

@@ -198,3 +198,16 @@ def test_amendment_that_endorses_a_safety_item_raises_its_flag(client_record, cl
     services.amend_screening(screening.id, Screening.objects.all(), Actor(clinician), "Client disclosed it later.",
                              {"safety": {"safety-severe-symptoms": 1}})
     assert list(screening.safety_flags.values_list("item_key", flat=True)) == ["safety-severe-symptoms"]
+
+
+def test_flag_raised_by_an_amendment_is_dated_now(client_record, clinician, make_screening):
+    from django.utils import timezone
+
+    from screening import services
+
+    screening = make_screening(client_record, clinician)
+    Screening.objects.filter(pk=screening.pk).update(completed_at=timezone.now() - timezone.timedelta(days=120))
+    services.amend_screening(screening.id, Screening.objects.all(), Actor(clinician), "Disclosed later.",
+                             {"safety": {"safety-substance-use": 1}})
+    flag = screening.safety_flags.get()
+    assert timezone.now() - flag.raised_at < timezone.timedelta(minutes=1)

@@ -6,9 +6,10 @@ import re
 from django.urls import reverse
 from pypdf import PdfReader
 
+from clinicians.actors import Actor
 from screening.forms.steps import item_field_name
 from screening.models import Client, Screening
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, all_answers, fill
 
 
 def _post_items(client, screening, step, items, value):
@@ -117,30 +118,25 @@ def test_draft_resumes_with_answers(logged_in, client_record, clinician, make_sc
     assert re.search(rf'name="{item_field_name(first.key)}"[^>]*value="3"[^>]*checked', page)
 
 
-def test_autosave_returns_json(logged_in, client_record, clinician, make_screening, instrument):
-    screening = make_screening(client_record, clinician, bonds=("v2v",), complete=False)
-    item = instrument.items_for_bond("v2v")[0]
-    response = logged_in.post(reverse("screening:screening_autosave", args=[screening.id, "v2v"]),
-                              {"instrument": "tbsc-1", item_field_name(item.key): "declined"}, HTTP_X_AUTOSAVE="1")
-    assert response.status_code == 200 and response.json()["saved"] == 1
-    answer = screening.answers.get(item_key=item.key)
-    assert answer.declined and answer.value is None
+def test_discard_after_completion_in_another_tab_deletes_nothing(client_record, clinician, make_screening):
+    from screening import services
+
+    draft = make_screening(client_record, clinician, complete=False)
+    stale = Screening.objects.get(pk=draft.pk)
+    Screening.objects.filter(pk=draft.pk).update(status="complete", completed_at=draft.started_at, scores={})
+    assert services.discard_draft(stale, Actor(stale.clinician)) is False
+    assert Screening.objects.filter(pk=draft.pk).exists()
 
 
-def test_autosave_of_bonds_and_notes(logged_in, client_record, clinician, make_screening):
-    screening = make_screening(client_record, clinician, bonds=(), complete=False)
-    url = reverse("screening:screening_autosave", args=[screening.id, "bonds"])
-    response = logged_in.post(url, {"instrument": "tbsc-1", "v2v_in_scope": "on", "v2v_label": "group friend"},
-                              HTTP_X_AUTOSAVE="1")
-    assert response.status_code == 200
-    screening.refresh_from_db()
-    assert screening.bonds_in_scope == ["v2v"] and screening.v2v_label == "group friend"
-
-    response = logged_in.post(url, {"instrument": "tbsc-1"}, HTTP_X_AUTOSAVE="1")
-    assert response.status_code == 400 and "Choose at least one bond" in str(response.json()["errors"])
-
-    response = logged_in.post(reverse("screening:screening_autosave", args=[screening.id, "review"]),
-                              {"instrument": "tbsc-1", "notes": "half a thought"}, HTTP_X_AUTOSAVE="1")
-    assert response.status_code == 200
-    screening.refresh_from_db()
-    assert screening.notes == "half a thought"
+def test_colleague_who_completes_a_draft_is_recorded(client, client_record, clinician, teammate, make_screening,
+                                                     instrument):
+    teammate.clinic.all_clients_open = True
+    teammate.clinic.save()
+    draft = make_screening(client_record, clinician, complete=False)
+    fill(draft, all_answers(instrument, ["abuser", "v2v"]))
+    client.force_login(teammate)
+    client.post(reverse("screening:screening_complete", args=[draft.id]), {"confirm": "1"})
+    draft.refresh_from_db()
+    assert draft.completed_by == teammate
+    page = client.get(reverse("reports:results", args=[draft.id])).content.decode()
+    assert "Terry Teammate (started by Casey Clinician)" in page

@@ -151,3 +151,9 @@ def test_healthz_answers_without_database(db, client, django_assert_num_queries)
     with django_assert_num_queries(0):
         response = client.get("/healthz")
     assert response.status_code == 200 and response.content == b"ok"
+
+
+def test_client_search_keeps_codes_out_of_urls(logged_in, client_record):
+    response = logged_in.post(reverse("screening:client_list"), {"q": "C-00"})
+    assert response.status_code == 200 and "C-0001" in response.content.decode()
+    assert 'method="post"' in response.content.decode() and "?q=" not in response.content.decode()

@@ -2,9 +2,6 @@
 
 from datetime import date
 
-import pytest
-
-from screening.instrument import parse_instrument
 from screening.progress import Point, bond_series, changes, compare
 from screening.scoring import DECLINED, PROTECTIVE, SAFETY, score_screening
 
@@ -97,3 +94,17 @@ def test_series_marks_flagged_dates(tiny):
     assert [(s.date, s.flagged, s.stages, s.signs, s.signs_applicable) for s in series] == [
         (date(2026, 1, 1), True, 1, 1, 1), (date(2026, 2, 1), False, 0, 0, 1),
     ]
+
+
+def test_same_day_screenings_keep_their_order():
+    from datetime import date
+
+    from screening.progress import Point, completed_in_order
+
+    scores = object()
+    for _ in range(20):  # ids are random: the order must not depend on them
+        import uuid
+
+        a = Point(str(uuid.uuid4()), date(2026, 3, 1), "intake", "tbsc-1", scores)
+        b = Point(str(uuid.uuid4()), date(2026, 3, 1), "rescreen", "tbsc-1", scores)
+        assert completed_in_order([a, b]) == [a, b]

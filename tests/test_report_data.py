@@ -1,8 +1,12 @@
+"""Reports: what a completed screening's intake report holds, assembled as plain data."""
+
+from django.urls import reverse
+
 from clinicians.actors import Actor
 from reports.data import BOND_HEADINGS, DECLINED_LABEL, build_intake_report
 from reports.summary import intake_note_summary
 from screening import services
-from screening.models import Screening
+from screening.models import Answer, Screening
 
 
 def test_report_of_one_bond_with_a_flag(client_record, clinician, make_screening, instrument):
@@ -69,3 +73,22 @@ def test_summary_says_when_a_bond_was_not_screened(client_record, clinician, mak
     summary = intake_note_summary(build_intake_report(screening))
     assert "Abuser bond: not screened in this administration." in summary
     assert "URGENT safety flags raised: Unsafe to leave or reduce contact (open: no follow-up recorded)." in summary
+
+
+def test_results_come_from_the_stored_scores(logged_in, client_record, clinician, make_screening, instrument):
+    screening = make_screening(client_record, clinician, value=1)
+    n = len(instrument.items_for_bond("abuser"))
+    before = logged_in.get(reverse("reports:results", args=[screening.id])).content.decode()
+    assert f"Total <strong>{n} of {3 * n}</strong>" in before
+    Answer.objects.filter(screening=screening, section="abuser").update(value=3)  # behind the app's back
+    after = logged_in.get(reverse("reports:results", args=[screening.id])).content.decode()
+    assert f"Total <strong>{n} of {3 * n}</strong>" in after
+
+
+def test_report_keeps_the_resources_shown_at_completion(logged_in, client_record, clinician, make_screening):
+    screening = make_screening(client_record, clinician, safety_yes=("safety-suicidal-thoughts",))
+    clinic = client_record.clinic
+    clinic.crisis_resources = "A new local line: 555-0199"
+    clinic.save()
+    page = logged_in.get(reverse("reports:results", args=[screening.id])).content.decode()
+    assert "1-800-799-7233" in page and "555-0199" not in page

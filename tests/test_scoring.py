@@ -1,12 +1,10 @@
 """Scoring on a tiny hand-built instrument, so every figure below can be worked out by hand."""
 
-import pytest
-
 from screening.instrument import parse_instrument
-from tests.conftest import TINY
 from screening.scoring import (
     DECLINED, PROTECTIVE, SAFETY, score_bond, score_screening, scores_from_dict, unanswered_items,
 )
+from tests.conftest import TINY
 
 
 
