@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from clinicians.models import Clinic, User
 from screening.instrument import load_instrument
-from screening.models import Amendment, Answer, Client, FollowUp, SafetyFlag, Screening
+from screening.models import Amendment, Answer, Client, FollowUp, SafetyFlag, Screening, answer_columns
 from screening.instrument import PROTECTIVE, SAFETY
 from screening.scoring import DECLINED, score_screening
 
@@ -30,7 +30,11 @@ PASSWORD = "synthetic-password-2026"
 
 
 def _answer_rows(answers):
-    return [(section, key, None if v == DECLINED else v, v == DECLINED) for (section, key), v in answers.items()]
+    rows = []
+    for (section, key), answer in answers.items():
+        columns = answer_columns(answer)
+        rows.append((section, key, columns["value"], columns["declined"]))
+    return rows
 
 
 def _profile(instrument, bonds, intensity, rng):
