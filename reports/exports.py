@@ -99,20 +99,20 @@ def item_frames(screenings):
         Answer.objects.filter(screening__in=screenings.completed())
         .order_by("screening__completed_at", "screening_id", "id")
         .values_list("screening_id", "screening__client_id", "screening__completed_at", "screening__instrument_key",
-                     "section", "item_key", "value", "declined")
+                     "section", "item_key", "value", "state")
         .iterator(chunk_size=CHUNK * 30)
     )
     keys = {}  # pseudonyms of the current chunk's screenings and clients, computed once each
     for batch in _batches(stream, CHUNK * 30):
         rows = []
-        for sid, client_id, completed_at, instrument, section, key, value, declined in batch:
+        for sid, client_id, completed_at, instrument, section, key, value, state in batch:
             if sid not in keys:
                 if len(keys) > CHUNK:
                     keys.clear()
                 keys[sid] = (pseudonym("screening", sid), pseudonym("client", client_id),
                              timezone.localtime(completed_at).date().isoformat())
             screening_key, client_key, day = keys[sid]
-            rows.append((screening_key, client_key, day, instrument, section, key, plain_answer(value, declined)))
+            rows.append((screening_key, client_key, day, instrument, section, key, plain_answer(value, state)))
         yield pd.DataFrame(rows, columns=ITEM_COLUMNS)
 
 

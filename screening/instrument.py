@@ -22,6 +22,17 @@ PROTECTIVE = "protective"
 SECTION_KEYS = (*BOND_TYPES, SAFETY, PROTECTIVE)
 SECTION_TITLES = {SAFETY: "Safety", PROTECTIVE: "Protective factors"}
 
+# A question without an answer on its scale says why: the client declined, it was not asked, or
+# (bond items) it does not apply to this relationship. None of these is "No" or "absent".
+ANSWERED = "answered"
+DECLINED = "declined"
+NOT_ASKED = "not_asked"
+NOT_APPLICABLE = "not_applicable"
+NO_ANSWER_STATES = (DECLINED, NOT_ASKED, NOT_APPLICABLE)
+ANSWER_STATES = (ANSWERED, *NO_ANSWER_STATES)
+NO_ANSWER_LABELS = {DECLINED: "Client declined", NOT_ASKED: "Not asked", NOT_APPLICABLE: "Does not apply"}
+SCHEMA_1_DECLINED_LABEL = "Declined / not asked"  # tbsc-1 had one option for both
+
 
 @dataclass(frozen=True)
 class ScaleOption:

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from audit.append_only import AppendOnlyModel
 from screening.instrument import BOND_ABUSER, BOND_V2V, CURRENT_KEY, load_instrument
-from screening.scoring import DECLINED, scores_from_dict
+from screening.scoring import ANSWER_STATES, ANSWERED, DECLINED, NOT_APPLICABLE, NOT_ASKED, scores_from_dict
 
 
 class ClientQuerySet(models.QuerySet):
@@ -73,7 +73,8 @@ class Client(models.Model):
         return self.code
 
 
-NOTES_MAX_LENGTH = 5000  # a page or two of notes; also bounds the work of drawing a report
+NOTES_MAX_LENGTH = 5000
+REASON_MAX_LENGTH = 200  # a short reason a safety question was declined or not asked  # a page or two of notes; also bounds the work of drawing a report
 
 
 class ScreeningQuerySet(models.QuerySet):
@@ -181,22 +182,24 @@ class Screening(models.Model):
         return self.client_id
 
     def answer_map(self):
-        """The answers as plain data for scoring: {(section, item_key): value or DECLINED}."""
+        """The answers as plain data for scoring: {(section, item_key): value or its state}."""
         return {(a.section, a.item_key): a.plain for a in self.answers.all()}
 
     def stored_scores(self):
         return scores_from_dict(self.scores) if self.scores else None
 
 
-def plain_answer(value, declined):
-    """The stored columns (value, declined) as plain data: an int on the scale or DECLINED."""
-    return DECLINED if declined else value
+def plain_answer(value, state):
+    """The stored columns (value, state) as plain data: an int on the scale, or the state of a
+    question without one (DECLINED, NOT_ASKED, NOT_APPLICABLE)."""
+    return value if state == ANSWERED else state
 
 
 def answer_columns(answer):
-    """Plain data (an int on the scale or DECLINED) as the stored columns: the other way round."""
-    declined = answer == DECLINED
-    return {"value": None if declined else answer, "declined": declined}
+    """Plain data as the stored columns: the other way round."""
+    if isinstance(answer, str):
+        return {"value": None, "state": answer}
+    return {"value": answer, "state": ANSWERED}
 
 
 class Answer(models.Model):
@@ -211,18 +214,40 @@ class Answer(models.Model):
     screening = models.ForeignKey(Screening, on_delete=models.CASCADE, related_name="answers")
     section = models.CharField(max_length=12, choices=Section.choices)
     item_key = models.CharField(max_length=60)
+    class State(models.TextChoices):
+        ANSWERED = ANSWERED, "Answered"
+        DECLINED = DECLINED, "Client declined"
+        NOT_ASKED = NOT_ASKED, "Not asked"
+        NOT_APPLICABLE = NOT_APPLICABLE, "Does not apply"
+
     value = models.SmallIntegerField(null=True, blank=True)
-    declined = models.BooleanField(default=False)
+    state = models.CharField(max_length=16, choices=State.choices, default=ANSWERED)
+    reason = models.CharField(
+        max_length=REASON_MAX_LENGTH, blank=True,
+        help_text="Why a safety question was declined or not asked (required for those, from tbsc-2 on).",
+    )
     answered_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["screening", "section", "item_key"], name="answer_once_per_item"),
-            # Either a value on a scale or "declined / not asked", never both, never neither.
+            # Either a value on the scale, or a state that says why there is none: never both, never neither.
             models.CheckConstraint(
-                condition=Q(declined=True, value__isnull=True) | Q(declined=False, value__isnull=False),
-                name="answer_value_or_declined",
+                condition=Q(state=ANSWERED, value__isnull=False) | (~Q(state=ANSWERED) & Q(value__isnull=True)),
+                name="answer_value_or_state",
+            ),
+            models.CheckConstraint(condition=Q(state__in=[s for s in ANSWER_STATES]), name="answer_state_valid"),
+            # "Does not apply" fits a question about the other person only (a bond item).
+            models.CheckConstraint(
+                condition=~Q(state=NOT_APPLICABLE) | Q(section__in=[BOND_ABUSER, BOND_V2V]),
+                name="answer_not_applicable_only_for_bond_items",
+            ),
+            models.CheckConstraint(
+                condition=Q(reason="") | Q(state__in=[DECLINED, NOT_ASKED]), name="answer_reason_only_without_answer",
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("reason"), REASON_MAX_LENGTH), name="answer_reason_length",
             ),
             models.CheckConstraint(
                 condition=Q(value__isnull=True) | Q(value__gte=0, value__lte=3), name="answer_value_on_scale",
@@ -244,7 +269,7 @@ class Answer(models.Model):
 
     @property
     def plain(self):
-        return plain_answer(self.value, self.declined)
+        return plain_answer(self.value, self.state)
 
 
 class Amendment(models.Model):

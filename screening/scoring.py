@@ -15,9 +15,9 @@ Rules, stated once here and printed on the results page:
 
 from dataclasses import asdict, dataclass
 
-from screening.instrument import PROTECTIVE, SAFETY
-
-DECLINED = "declined"
+from screening.instrument import (  # noqa: F401 (the answer states are part of scoring's vocabulary)
+    ANSWER_STATES, ANSWERED, DECLINED, NO_ANSWER_STATES, NOT_APPLICABLE, NOT_ASKED, PROTECTIVE, SAFETY,
+)
 
 
 @dataclass(frozen=True)
@@ -96,14 +96,18 @@ class ScreeningScores:
 
 
 def _is_answered(value):
-    return value is not None and value != DECLINED
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_unanswered_with_reason(value):
+    return value in NO_ANSWER_STATES
 
 
 def score_bond(instrument, bond_type, answers):
     items = instrument.items_for_bond(bond_type)
     values = {item.key: answers.get((bond_type, item.key)) for item in items}
     answered = [key for key, value in values.items() if _is_answered(value)]
-    declined = sum(1 for value in values.values() if value == DECLINED)
+    declined = sum(1 for value in values.values() if _is_unanswered_with_reason(value))
     top = instrument.max_frequency
 
     def present(item):
@@ -119,7 +123,7 @@ def score_bond(instrument, bond_type, answers):
             score=sum(values[i.key] for i in stage_answered) if stage_answered else None,
             maximum=top * len(stage_answered),
             answered=len(stage_answered),
-            declined=sum(1 for i in stage_items if values[i.key] == DECLINED),
+            declined=sum(1 for i in stage_items if _is_unanswered_with_reason(values[i.key])),
             present=any(present(i) for i in stage_items),
         ))
 
@@ -175,7 +179,7 @@ def score_protective(instrument, answers):
     return ProtectiveScore(
         items=len(values),
         answered=sum(1 for v in values.values() if _is_answered(v)),
-        declined=sum(1 for v in values.values() if v == DECLINED),
+        declined=sum(1 for v in values.values() if _is_unanswered_with_reason(v)),
         present=tuple(
             Present(item.key, item.title) for item in instrument.protective_items if values[item.key] == 1
         ),
@@ -190,7 +194,7 @@ def score_screening(instrument, bonds_in_scope, answers):
         flags=safety_flags(instrument, answers),
         safety_declined=tuple(
             Present(item.key, item.flag) for item in instrument.safety_items
-            if answers.get((SAFETY, item.key)) == DECLINED
+            if _is_unanswered_with_reason(answers.get((SAFETY, item.key)))
         ),
         protective=score_protective(instrument, answers),
     )

@@ -75,10 +75,10 @@ def _write_answers(screening, section, values, now):
         if answer is None:
             to_create.append(Answer(screening=screening, section=section, item_key=key, answered_at=now, **columns))
         elif answer.plain != value:
-            answer.value, answer.declined, answer.answered_at = columns["value"], columns["declined"], now
+            answer.value, answer.state, answer.answered_at = columns["value"], columns["state"], now
             to_update.append(answer)
     Answer.objects.bulk_create(to_create)
-    Answer.objects.bulk_update(to_update, ["value", "declined", "answered_at"])
+    Answer.objects.bulk_update(to_update, ["value", "state", "answered_at"])
     return to_create + to_update
 
 

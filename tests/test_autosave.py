@@ -13,7 +13,7 @@ def test_autosave_returns_json(logged_in, client_record, clinician, make_screeni
                               {"instrument": "tbsc-1", item_field_name(item.key): "declined"}, HTTP_X_AUTOSAVE="1")
     assert response.status_code == 200 and response.json()["saved"] == 1
     answer = screening.answers.get(item_key=item.key)
-    assert answer.declined and answer.value is None
+    assert answer.state == "declined" and answer.value is None
 
 
 def test_autosave_of_bonds_and_notes(logged_in, client_record, clinician, make_screening):

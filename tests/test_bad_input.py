@@ -145,15 +145,17 @@ def test_malformed_uuid_is_404(logged_in):
 # The database itself holds the invariants, whatever the Python code does.
 
 def _answer(screening, **kwargs):
-    defaults = {"screening": screening, "section": "abuser", "item_key": "x", "value": 1, "declined": False}
+    defaults = {"screening": screening, "section": "abuser", "item_key": "x", "value": 1, "state": "answered"}
     defaults.update(kwargs)
     with transaction.atomic():
         Answer.objects.create(**defaults)
 
 
 @pytest.mark.parametrize("kwargs", [
-    {"value": 4}, {"value": -1}, {"value": None, "declined": False}, {"value": 2, "declined": True},
-    {"section": "safety", "value": 2}, {"section": "elsewhere"},
+    {"value": 4}, {"value": -1}, {"value": None, "state": "answered"}, {"value": 2, "state": "declined"},
+    {"section": "safety", "value": 2}, {"section": "elsewhere"}, {"value": None, "state": "maybe"},
+    {"section": "safety", "value": None, "state": "not_applicable"}, {"value": 1, "reason": "a reason without a state"},
+    {"value": None, "state": "declined", "reason": "x" * 201},
 ])
 def test_database_refuses_bad_answers(draft, kwargs):
     with pytest.raises(IntegrityError):

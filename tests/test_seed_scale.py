@@ -10,7 +10,7 @@ def _snapshot():
     return (
         list(Screening.objects.order_by("id").values_list("id", "status", "kind", "abuser_in_scope", "v2v_in_scope")),
         list(Answer.objects.order_by("screening_id", "section", "item_key")
-             .values_list("screening_id", "item_key", "value", "declined")),
+             .values_list("screening_id", "item_key", "value", "state")),
         list(SafetyFlag.objects.order_by("id").values_list("id", "item_key", "recurring")),
     )
 
@@ -37,7 +37,7 @@ def test_seed_scale_spreads_like_real_data(db):
     assert Screening.objects.completed().filter(scores__isnull=True).count() == 0
     bonds = set(Screening.objects.values_list("abuser_in_scope", "v2v_in_scope"))
     assert {(True, False), (False, True), (True, True)} <= bonds
-    assert Answer.objects.filter(declined=True).exists() and SafetyFlag.objects.exists()
+    assert Answer.objects.filter(state="declined").exists() and SafetyFlag.objects.exists()
     assert SafetyFlag.objects.filter(recurring=True).exists() or SafetyFlag.objects.count() < 5
     assert Client.assigned.through.objects.count() == 40
     percents = [b["percent"] for s in Screening.objects.completed() for b in s.scores["bonds"] if b["percent"] is not None]

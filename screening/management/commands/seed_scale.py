@@ -33,7 +33,7 @@ def _answer_rows(answers):
     rows = []
     for (section, key), answer in answers.items():
         columns = answer_columns(answer)
-        rows.append((section, key, columns["value"], columns["declined"]))
+        rows.append((section, key, columns["value"], columns["state"], ""))
     return rows
 
 
@@ -173,10 +173,10 @@ class Command(BaseCommand):
         # most of its time building and preparing them). Values are already in the database's form.
         table = connection.ops.quote_name(Answer._meta.db_table)
         columns = ", ".join(connection.ops.quote_name(c) for c in
-                            ("screening_id", "section", "item_key", "value", "declined", "answered_at"))
+                            ("screening_id", "section", "item_key", "value", "state", "reason", "answered_at"))
         with connection.cursor() as cursor:
             for start in range(0, len(rows), 50_000):
-                cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s)",
+                cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s)",
                                    rows[start:start + 50_000])
 
     def uuid_value(self, value):
