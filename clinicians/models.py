@@ -3,7 +3,8 @@ import uuid
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Length, Lower
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
 from clinicians.append_only import AppendOnlyModel
@@ -12,6 +13,7 @@ from clinicians.append_only import AppendOnlyModel
 DEFAULT_CRISIS_RESOURCES = """If there is immediate danger, call emergency services (911 in the US) or go to the nearest emergency room.
 988 Suicide & Crisis Lifeline: call or text 988 (US).
 National Domestic Violence Hotline: 1-800-799-7233 (US)."""
+CRISIS_RESOURCES_MAX_LENGTH = 2000  # a dozen resources of a line or two; bounds the urgent box in reports
 
 
 class Clinic(models.Model):
@@ -23,7 +25,7 @@ class Clinic(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=120)
     crisis_resources = models.TextField(
-        default=DEFAULT_CRISIS_RESOURCES,
+        default=DEFAULT_CRISIS_RESOURCES, max_length=CRISIS_RESOURCES_MAX_LENGTH,
         help_text="Shown with every urgent safety flag, on screen and in reports. One resource per line.",
     )
     all_clients_open = models.BooleanField(
@@ -48,6 +50,10 @@ class Clinic(models.Model):
             models.CheckConstraint(
                 condition=models.Q(rescreen_interval_days__gte=7, rescreen_interval_days__lte=730),
                 name="clinic_rescreen_interval_range",
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("crisis_resources"), CRISIS_RESOURCES_MAX_LENGTH),
+                name="clinic_crisis_resources_length",
             ),
         ]
 
