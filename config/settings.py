@@ -14,10 +14,18 @@ if DJANGO_ENV not in ("development", "production"):
     raise ImproperlyConfigured(f"DJANGO_ENV must be 'development' or 'production'; got {DJANGO_ENV!r}")
 PRODUCTION = DJANGO_ENV == "production"
 
-# On by default while developing (manage.py works as it is); production refuses it.
-DEBUG = env_bool("DEBUG", not PRODUCTION)
+# Off unless asked for (`make run` and the test settings ask, with DEBUG=1): a deployment that forgets
+# DJANGO_ENV must not serve tracebacks. Production refuses it.
+DEBUG = env_bool("DEBUG", False)
 if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("DEBUG cannot be on with DJANGO_ENV=production.")
+
+# With DEBUG off, cookies are secure-only, HTTP redirects to HTTPS and HSTS is sent (see below), whatever
+# DJANGO_ENV says. ALLOW_INSECURE_HTTP=1 relaxes that for a local copy served over plain HTTP without
+# DEBUG (the benchmarks); production refuses it.
+ALLOW_INSECURE_HTTP = env_bool("ALLOW_INSECURE_HTTP", False)
+if PRODUCTION and ALLOW_INSECURE_HTTP:
+    raise ImproperlyConfigured("ALLOW_INSECURE_HTTP cannot be on with DJANGO_ENV=production.")
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
@@ -157,16 +165,16 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-if PRODUCTION:
+if not DEBUG and not ALLOW_INSECURE_HTTP:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    if env_bool("BEHIND_TLS_PROXY", False):
-        # Only when a proxy that sets this header is the sole way in.
-        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if env_bool("BEHIND_TLS_PROXY", False):
+    # Only when a proxy that sets this header is the sole way in.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Lockout after repeated failed logins (django-axes).
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
