@@ -1,4 +1,11 @@
 from django.apps import AppConfig
+from django.core.management import call_command
+from django.db.models.signals import post_migrate
+
+
+def _create_cache_table(sender, using, **kwargs):
+    # The database cache (settings.CACHES) needs its table: made here, so `migrate` is the one step.
+    call_command("createcachetable", database=using, verbosity=0)
 
 
 class CliniciansConfig(AppConfig):
@@ -9,3 +16,4 @@ class CliniciansConfig(AppConfig):
         from clinicians import audit
 
         audit.connect_axes()
+        post_migrate.connect(_create_cache_table, sender=self, dispatch_uid="bondscreen-cache-table")

@@ -21,6 +21,7 @@ from clinicians import audit
 from clinicians.decorators import clinic_admin_required
 from clinicians.forms import AcceptInvitationForm, AuditFilterForm, ClinicSettingsForm, InvitationForm
 from clinicians.models import AuditEvent, Invitation, User
+from clinicians.ratelimit import rate_limited
 from clinicians.scoping import audit_events_for, clients_for, get_member_for_user, members_for
 from django_otp import devices_for_user
 
@@ -78,6 +79,7 @@ def _confirmed_devices(people):
 
 @require_POST
 @clinic_admin_required
+@rate_limited("invitation", "invitations")
 def invite(request):
     form = InvitationForm(request.POST)
     if not form.is_valid():

@@ -198,6 +198,20 @@ RECOVERY_CODE_COUNT = 10
 # Invitations and password reset links.
 INVITATION_VALID_HOURS = 72
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
+# Requests that send mail, per hour (clinicians/ratelimit.py): per target email address, per client address.
+RATE_LIMITS = {
+    "password_reset": {"per_email": 3, "per_address": 20},
+    "invitation": {"per_email": 3, "per_address": 50},
+}
+# A password reset looks the address up and sends its mail in a thread after the response, so the
+# answer takes the same time whether or not there is an account (clinicians/passwords.py).
+MAIL_IN_BACKGROUND = True
+
+# The cache holds the rate-limit counters. A database table (made by `migrate`), not the per-process
+# default, so every worker and app server counts together.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "bondscreen_cache"},
+}
 
 # Email: printed to the console unless an SMTP server is configured.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")

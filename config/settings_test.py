@@ -17,6 +17,10 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0
 
+# Password reset mail is sent in the request, where the test's transaction and mail.outbox are
+# (tests/test_mail_limits.py turns the thread back on for its own test).
+MAIL_IN_BACKGROUND = False
+
 # A file, not SQLite's shared in-memory database: that one reports "table is locked" to a second
 # connection instead of waiting, so tests of two requests at once could not pass there as they do
 # on the real (file) database.
