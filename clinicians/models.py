@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models.functions import Length, Lower
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 
 from clinicians.append_only import AppendOnlyModel
 
@@ -222,3 +224,52 @@ class AuditEvent(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+
+RECOVERY_CODE_SALT = "bondscreen.recovery-code"
+
+
+def recovery_code_hashes(code):
+    """The code's keyed hash under SECRET_KEY and under each of SECRET_KEY_FALLBACKS (the first is the one
+    to store). Keyed: a copy of the database alone cannot try all 8-letter codes against a hash."""
+    from django.conf import settings
+
+    code = (code or "").strip().lower()
+    return [salted_hmac(RECOVERY_CODE_SALT, code, secret=secret, algorithm="sha256").hexdigest()
+            for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]]
+
+
+class RecoveryCodeDevice(TimestampMixin, ThrottlingMixin, Device):
+    """One-time recovery codes (a django-otp device), beside an authenticator app. Only the codes'
+    hashes are stored; each code is shown once, when made, and works once."""
+
+    def get_throttle_factor(self):
+        return 1
+
+    def set_codes(self, codes):
+        self.codes.all().delete()
+        RecoveryCode.objects.bulk_create(
+            [RecoveryCode(device=self, code_hash=recovery_code_hashes(code)[0]) for code in codes]
+        )
+
+    def verify_token(self, token):
+        allowed, _ = self.verify_is_allowed()
+        if not allowed:
+            return False
+        # Deleting is the check: of two requests with the same code at once, only one deletes it.
+        used, _ = self.codes.filter(code_hash__in=recovery_code_hashes(token)).delete()
+        if used:
+            self.throttle_reset(commit=False)
+            self.set_last_used_timestamp(commit=False)
+            self.save()
+            return True
+        self.throttle_increment()
+        return False
+
+
+class RecoveryCode(models.Model):
+    device = models.ForeignKey(RecoveryCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    code_hash = models.CharField(max_length=64, db_index=True, editable=False)
+
+    def __str__(self):
+        return "Recovery code (hashed)"
