@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from clinicians import audit
+from clinicians import audit, sessions
 from clinicians.decorators import clinic_admin_required
 from clinicians.forms import AcceptInvitationForm, AuditFilterForm, ClinicSettingsForm, InvitationForm
 from clinicians.models import AuditEvent, Invitation, User
@@ -151,6 +151,8 @@ def member_active(request, member_id, active):
     if request.method == "POST":
         member.is_active = active
         member.save(update_fields=["is_active"])
+        if not active:
+            sessions.end_sessions(member)
         action = Action.USER_REACTIVATED if active else Action.USER_DEACTIVATED
         audit.record(request, action, obj=member, detail=member.email)
         messages.success(request, f"{member} {'can log in again' if active else 'can no longer log in'}.")
