@@ -14,8 +14,8 @@ if DJANGO_ENV not in ("development", "production"):
     raise ImproperlyConfigured(f"DJANGO_ENV must be 'development' or 'production'; got {DJANGO_ENV!r}")
 PRODUCTION = DJANGO_ENV == "production"
 
-# Off unless asked for (`make run` and the test settings ask, with DEBUG=1): a deployment that forgets
-# DJANGO_ENV must not serve tracebacks. Production refuses it.
+# Off unless asked for (`make run` asks, with DEBUG=1): a deployment that forgets DJANGO_ENV must not
+# serve tracebacks. Production refuses it.
 DEBUG = env_bool("DEBUG", False)
 if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("DEBUG cannot be on with DJANGO_ENV=production.")
@@ -185,7 +185,7 @@ LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 50)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one (a list of lists: the combination)
 AXES_HANDLER = "clinicians.lockout.TwoLimitHandler"
-AXES_CLIENT_IP_CALLABLE = "clinicians.audit.client_ip"  # REMOTE_ADDR, as in the audit trail
+AXES_CLIENT_IP_CALLABLE = "clinicians.lockout.client_address"  # REMOTE_ADDR, as in the audit trail
 AXES_USERNAME_CALLABLE = "clinicians.backends.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "clinicians.backends.lockout_response"
