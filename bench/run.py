@@ -25,7 +25,8 @@ TARGETS = {  # the issue's targets, checked in the table
 def env_for(url):
     env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "DJANGO_SETTINGS_MODULE")}
     env.update(DATABASE_URL=url, DEBUG="0", SECRET_KEY="bench-only-secret-key-not-for-production-use-0123456789",
-               ALLOWED_HOSTS="127.0.0.1,localhost", DJANGO_ENV="development", LOG_LEVEL="ERROR")
+               ALLOWED_HOSTS="127.0.0.1,localhost", DJANGO_ENV="development", LOG_LEVEL="ERROR",
+               ALLOW_INSECURE_HTTP="1")  # gunicorn over plain HTTP on 127.0.0.1
     return env
 
 

@@ -27,7 +27,11 @@ def lockout_response(request, original_response=None, credentials=None):
     from django.conf import settings
     from django.shortcuts import render
 
+    from clinicians.lockout import address_locked
+
+    by_address = address_locked(request, credentials)
     return render(request, "registration/locked_out.html", {
-        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "by_address": by_address,
+        "failure_limit": settings.LOGIN_ADDRESS_FAILURE_LIMIT if by_address else settings.AXES_FAILURE_LIMIT,
         "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
     }, status=429)

@@ -1,7 +1,16 @@
 from django import forms
 from django.contrib.auth import password_validation
 
-from clinicians.models import Clinic, User
+from clinicians.models import CRISIS_RESOURCES_MAX_LENGTH, Clinic, User
+
+
+class MultilineField(forms.CharField):
+    """Text from a textarea with its line breaks as "\\n": browsers send "\\r\\n", which would count
+    twice against a length limit the browser itself counted once."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n").replace("\r", "\n") if value else value
 
 
 class ClinicSettingsForm(forms.ModelForm):
@@ -9,8 +18,13 @@ class ClinicSettingsForm(forms.ModelForm):
         model = Clinic
         fields = ["name", "crisis_resources", "rescreen_interval_days", "all_clients_open", "two_factor"]
         widgets = {"crisis_resources": forms.Textarea(attrs={"rows": 6})}
+        field_classes = {"crisis_resources": MultilineField}
         error_messages = {
-            "crisis_resources": {"required": "Give at least one crisis resource; it is shown with every safety flag."},
+            "crisis_resources": {
+                "required": "Give at least one crisis resource; it is shown with every safety flag.",
+                "max_length": f"Crisis resources can be at most {CRISIS_RESOURCES_MAX_LENGTH} characters "
+                              "(this text has %(show_value)d). Keep each resource to a line: its name and how to reach it.",
+            },
         }
 
 

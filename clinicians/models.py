@@ -3,14 +3,18 @@ import uuid
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Length, Lower
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 
 
 # The seed's resources; each clinic may replace this text with its own local numbers.
 DEFAULT_CRISIS_RESOURCES = """If there is immediate danger, call emergency services (911 in the US) or go to the nearest emergency room.
 988 Suicide & Crisis Lifeline: call or text 988 (US).
 National Domestic Violence Hotline: 1-800-799-7233 (US)."""
+CRISIS_RESOURCES_MAX_LENGTH = 2000  # a dozen resources of a line or two; bounds the urgent box in reports
 
 
 class Clinic(models.Model):
@@ -22,7 +26,7 @@ class Clinic(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=120)
     crisis_resources = models.TextField(
-        default=DEFAULT_CRISIS_RESOURCES,
+        default=DEFAULT_CRISIS_RESOURCES, max_length=CRISIS_RESOURCES_MAX_LENGTH,
         help_text="Shown with every urgent safety flag, on screen and in reports. One resource per line.",
     )
     all_clients_open = models.BooleanField(
@@ -47,6 +51,10 @@ class Clinic(models.Model):
             models.CheckConstraint(
                 condition=models.Q(rescreen_interval_days__gte=7, rescreen_interval_days__lte=730),
                 name="clinic_rescreen_interval_range",
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("crisis_resources"), CRISIS_RESOURCES_MAX_LENGTH),
+                name="clinic_crisis_resources_length",
             ),
         ]
 
@@ -163,3 +171,52 @@ class Invitation(models.Model):
     @property
     def is_used(self):
         return self.accepted_at is not None
+
+
+RECOVERY_CODE_SALT = "bondscreen.recovery-code"
+
+
+def recovery_code_hashes(code):
+    """The code's keyed hash under SECRET_KEY and under each of SECRET_KEY_FALLBACKS (the first is the one
+    to store). Keyed: a copy of the database alone cannot try all 8-letter codes against a hash."""
+    from django.conf import settings
+
+    code = (code or "").strip().lower()
+    return [salted_hmac(RECOVERY_CODE_SALT, code, secret=secret, algorithm="sha256").hexdigest()
+            for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]]
+
+
+class RecoveryCodeDevice(TimestampMixin, ThrottlingMixin, Device):
+    """One-time recovery codes (a django-otp device), beside an authenticator app. Only the codes'
+    hashes are stored; each code is shown once, when made, and works once."""
+
+    def get_throttle_factor(self):
+        return 1
+
+    def set_codes(self, codes):
+        self.codes.all().delete()
+        RecoveryCode.objects.bulk_create(
+            [RecoveryCode(device=self, code_hash=recovery_code_hashes(code)[0]) for code in codes]
+        )
+
+    def verify_token(self, token):
+        allowed, _ = self.verify_is_allowed()
+        if not allowed:
+            return False
+        # Deleting is the check: of two requests with the same code at once, only one deletes it.
+        used, _ = self.codes.filter(code_hash__in=recovery_code_hashes(token)).delete()
+        if used:
+            self.throttle_reset(commit=False)
+            self.set_last_used_timestamp(commit=False)
+            self.save()
+            return True
+        self.throttle_increment()
+        return False
+
+
+class RecoveryCode(models.Model):
+    device = models.ForeignKey(RecoveryCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    code_hash = models.CharField(max_length=64, db_index=True, editable=False)
+
+    def __str__(self):
+        return "Recovery code (hashed)"

@@ -13,6 +13,7 @@ from django_otp import devices_for_user
 
 from clinicians import audit_actions as A
 from clinicians.models import Invitation, User
+from clinicians.sessions import end_sessions
 from clinicians.signals import account_action
 
 
@@ -78,6 +79,8 @@ def set_active(member, active, actor):
         changed = User.objects.filter(pk=member.pk).exclude(is_active=active).update(is_active=active)
         member.is_active = active
         if changed:
+            if not active:
+                end_sessions(member)  # at once: a reactivated account must not get its old sessions back
             _announce(A.REACTIVATED if active else A.DEACTIVATED, actor, obj=member, detail=member.email)
     return bool(changed)
 

@@ -20,6 +20,7 @@ from clinicians import services
 from clinicians.actors import Actor
 from clinicians.forms import TokenForm
 from clinicians.middleware import NO_DEVICE_KEY
+from clinicians.models import RecoveryCodeDevice
 
 
 def qr_svg(text):
@@ -71,10 +72,12 @@ def setup(request):
 
 
 def _new_recovery_codes(user):
-    StaticDevice.objects.filter(user=user).delete()
-    device = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
+    """Ten new codes, returned to be shown once; only their hashes are stored."""
+    StaticDevice.objects.filter(user=user).delete()  # plain codes of before, should any be left
+    RecoveryCodeDevice.objects.filter(user=user).delete()
+    device = RecoveryCodeDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
     codes = [StaticToken.random_token() for _ in range(settings.RECOVERY_CODE_COUNT)]
-    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    device.set_codes(codes)
     return codes
 
 
@@ -89,8 +92,8 @@ def verify(request):
         device = match_token(request.user, form.cleaned_data["token"])
         if device is not None:
             otp_login(request, device)
-            if isinstance(device, StaticDevice):
-                left = device.token_set.count()
+            if isinstance(device, RecoveryCodeDevice):
+                left = device.codes.count()
                 messages.warning(request, f"You used a recovery code; {left} left. Each works only once.")
             return redirect(_safe_next(request))
         form.add_error("token", "That code did not match. Try the newest code from your app, or a recovery code.")

@@ -14,6 +14,7 @@ from clinicians.actors import Actor
 from clinicians.decorators import clinic_admin_required
 from clinicians.forms import AcceptInvitationForm, ClinicSettingsForm, InvitationForm
 from clinicians.models import Invitation, User
+from clinicians.ratelimit import rate_limited
 from clinicians.scoping import get_member_for_user, members_for
 
 
@@ -63,6 +64,7 @@ def _confirmed_devices(people):
 
 @require_POST
 @clinic_admin_required
+@rate_limited("invitation", "invitations")
 def invite(request):
     form = InvitationForm(request.POST)
     if not form.is_valid():

@@ -14,10 +14,18 @@ if DJANGO_ENV not in ("development", "production"):
     raise ImproperlyConfigured(f"DJANGO_ENV must be 'development' or 'production'; got {DJANGO_ENV!r}")
 PRODUCTION = DJANGO_ENV == "production"
 
-# On by default while developing (manage.py works as it is); production refuses it.
-DEBUG = env_bool("DEBUG", not PRODUCTION)
+# Off unless asked for (`make run` asks, with DEBUG=1): a deployment that forgets DJANGO_ENV must not
+# serve tracebacks. Production refuses it.
+DEBUG = env_bool("DEBUG", False)
 if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("DEBUG cannot be on with DJANGO_ENV=production.")
+
+# With DEBUG off, cookies are secure-only, HTTP redirects to HTTPS and HSTS is sent (see below), whatever
+# DJANGO_ENV says. ALLOW_INSECURE_HTTP=1 relaxes that for a local copy served over plain HTTP without
+# DEBUG (the benchmarks); production refuses it.
+ALLOW_INSECURE_HTTP = env_bool("ALLOW_INSECURE_HTTP", False)
+if PRODUCTION and ALLOW_INSECURE_HTTP:
+    raise ImproperlyConfigured("ALLOW_INSECURE_HTTP cannot be on with DJANGO_ENV=production.")
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
@@ -159,25 +167,27 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-if PRODUCTION:
+if not DEBUG and not ALLOW_INSECURE_HTTP:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    if env_bool("BEHIND_TLS_PROXY", False):
-        # Only when a proxy that sets this header is the sole way in.
-        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if env_bool("BEHIND_TLS_PROXY", False):
+    # Only when a proxy that sets this header is the sole way in.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Lockout after repeated failed logins (django-axes).
+# Lockout after repeated failed logins (django-axes), with two limits (clinicians/lockout.py):
+# per account, LOGIN_FAILURE_LIMIT failures from anywhere (rotating addresses buys no more guesses);
+# per address, LOGIN_ADDRESS_FAILURE_LIMIT failures across any accounts (generous: a clinic's staff
+# usually share one public address). Either pauses logins for LOGIN_LOCKOUT_MINUTES.
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 50)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
-# Per account: rotating addresses buys no more guesses. Not per address as well: a clinic's staff
-# usually share one public address, and five typos there would lock the whole clinic out. Hence
-# axes' warning W006 ("no ip_address") is silenced on purpose.
-AXES_LOCKOUT_PARAMETERS = ["username"]
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one (a list of lists: the combination)
+AXES_HANDLER = "clinicians.lockout.TwoLimitHandler"
+AXES_CLIENT_IP_CALLABLE = "clinicians.lockout.client_address"  # REMOTE_ADDR, as in the audit trail
 AXES_USERNAME_CALLABLE = "clinicians.backends.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "clinicians.backends.lockout_response"
@@ -190,6 +200,20 @@ RECOVERY_CODE_COUNT = 10
 # Invitations and password reset links.
 INVITATION_VALID_HOURS = 72
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
+# Requests that send mail, per hour (clinicians/ratelimit.py): per target email address, per client address.
+RATE_LIMITS = {
+    "password_reset": {"per_email": 3, "per_address": 20},
+    "invitation": {"per_email": 3, "per_address": 50},
+}
+# A password reset looks the address up and sends its mail in a thread after the response, so the
+# answer takes the same time whether or not there is an account (clinicians/passwords.py).
+MAIL_IN_BACKGROUND = True
+
+# The cache holds the rate-limit counters. A database table (made by `migrate`), not the per-process
+# default, so every worker and app server counts together.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "bondscreen_cache"},
+}
 
 # Email: printed to the console unless an SMTP server is configured.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")

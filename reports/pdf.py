@@ -218,7 +218,8 @@ class ReportPDF:
         return [self.p(esc(title), "h1"), table, Spacer(1, 10)]
 
     def _box(self, rows, border, background, thickness):
-        table = Table(rows, colWidths=[self.width])
+        # splitInRow: a row taller than a page (a long follow-up note) splits inside itself.
+        table = Table(rows, colWidths=[self.width], splitInRow=1)
         table.setStyle(TableStyle([
             ("BOX", (0, 0), (-1, -1), thickness, border),
             ("BACKGROUND", (0, 0), (-1, -1), background),

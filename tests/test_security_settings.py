@@ -11,7 +11,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _manage(*args, **env):
-    clean = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+    clean = {k: v for k, v in os.environ.items()
+             if k not in ("DEBUG", "DATABASE_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_ENV", "ALLOW_INSECURE_HTTP")}
     clean.update(env)
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True, text=True)
 
@@ -24,6 +25,15 @@ def test_check_deploy_is_clean_in_production():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_is_clean_when_django_env_is_forgotten():
+    # DEBUG off is enough for secure cookies, HTTPS and HSTS: a deployment without DJANGO_ENV passes too.
+    result = _manage(
+        "check", "--deploy", "--fail-level", "WARNING",
+        SECRET_KEY="k" * 20 + "-deployment-only-" + "x7Qz!p" * 6, ALLOWED_HOSTS="screening.example.org",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_development_settings_would_fail_the_deploy_check():

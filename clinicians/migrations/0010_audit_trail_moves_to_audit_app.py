@@ -16,7 +16,7 @@ def drop_trigger(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("clinicians", "0007_audit_schedule_action"),
+        ("clinicians", "0009_recovery_codes_hashed"),
         ("audit", "0002_rows_from_clinicians_with_namespaced_actions"),
     ]
     operations = [
