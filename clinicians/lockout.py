@@ -18,13 +18,6 @@ from django.conf import settings
 from django.db.models import Sum
 
 
-def client_address(request):
-    """The client's address for the limits here and in clinicians/ratelimit.py: REMOTE_ADDR only, as in
-    the audit trail. X-Forwarded-For and the like are whatever the client wants them to be; behind a
-    proxy, have it pass the client's address in REMOTE_ADDR (gunicorn --forwarded-allow-ips)."""
-    return request.META.get("REMOTE_ADDR") if request is not None else None
-
-
 def _recent_failures(request, **filters):
     attempts = AccessAttempt.objects.filter(attempt_time__gte=get_cool_off_threshold(request), **filters)
     return attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0

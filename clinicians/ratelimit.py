@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.shortcuts import render
 
-from clinicians.lockout import client_address
+from clinicians.actors import client_ip
 
 
 WINDOW_SECONDS = 60 * 60
@@ -41,7 +41,7 @@ def over_limit(request, scope, email):
     email = (email or "").strip().lower()
     # Both are checked (and counted) every time, so neither reveals whether the other was reached.
     by_email = _over(_key(scope, "email", email), limits["per_email"])
-    by_address = _over(_key(scope, "address", client_address(request) or ""), limits["per_address"])
+    by_address = _over(_key(scope, "address", client_ip(request) or ""), limits["per_address"])
     return by_email or by_address
 
 

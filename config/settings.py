@@ -187,7 +187,7 @@ LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 50)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one (a list of lists: the combination)
 AXES_HANDLER = "clinicians.lockout.TwoLimitHandler"
-AXES_CLIENT_IP_CALLABLE = "clinicians.lockout.client_address"  # REMOTE_ADDR, as in the audit trail
+AXES_CLIENT_IP_CALLABLE = "clinicians.actors.client_ip"  # REMOTE_ADDR, as in the audit trail
 AXES_USERNAME_CALLABLE = "clinicians.backends.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "clinicians.backends.lockout_response"
