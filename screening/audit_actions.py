@@ -8,6 +8,7 @@ SCREENING_STARTED = "screening.started"
 SCREENING_COMPLETED = "screening.completed"
 SCREENING_AMENDED = "screening.amended"
 SCREENING_DISCARDED = "screening.discarded"
+SCREENING_OPENED = "screening.opened"
 FLAG_FOLLOW_UP = "flag.follow_up"
 
 ACTIONS = {
@@ -19,5 +20,6 @@ ACTIONS = {
     SCREENING_COMPLETED: "Completed a screening",
     SCREENING_AMENDED: "Amended a screening",
     SCREENING_DISCARDED: "Discarded a draft",
+    SCREENING_OPENED: "Opened a screening's answers",
     FLAG_FOLLOW_UP: "Recorded a safety follow-up",
 }

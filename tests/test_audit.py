@@ -245,3 +245,16 @@ def test_audit_csv_refuses_a_filter_it_cannot_read(client, clinic_admin):
     client.force_login(clinic_admin)
     response = client.get(reverse("reports:audit_trail_csv"), {"client": "not-a-client"})
     assert response.status_code == 400 and b"nothing was exported" in response.content
+
+
+def test_opening_a_drafts_steps_or_the_amend_page_is_audited(logged_in, clinician, client_record, make_screening, mark):
+    completed = make_screening(client_record, clinician)
+    draft = make_screening(client_record, clinician, complete=False)
+    before = mark()
+    logged_in.get(reverse("screening:screening_step", args=[draft.id, "abuser"]))
+    logged_in.get(reverse("screening:screening_amend", args=[completed.id]))
+    rows = [(r.action, r.object_id, r.client_id, r.detail) for r in _new_rows(before)]
+    assert rows == [
+        ("screening.opened", str(draft.id), client_record.id, "draft, step abuser"),
+        ("screening.opened", str(completed.id), client_record.id, "amend page"),
+    ]

@@ -4,8 +4,10 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from audit.trail import record
 from clinicians.actors import Actor
 from clinicians.decorators import clinic_member_required
+from screening import audit_actions as A
 from screening import services
 from screening.forms.amendments import AmendReasonForm
 from screening.forms.steps import ItemsForm
@@ -29,6 +31,8 @@ def screening_amend(request, screening_id):
     if screening.is_draft:
         messages.info(request, "This screening is not completed yet: change its answers in the form.")
         return redirect("screening:screening_step", screening_id=screening.id, step=BONDS)
+    if request.method == "GET":
+        record(A.SCREENING_OPENED, Actor.from_request(request), obj=screening, detail="amend page")
     reason_form = AmendReasonForm(request.POST or None)
     sections = _section_forms(screening, request.POST or None)
     if request.method == "POST":

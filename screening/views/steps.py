@@ -6,8 +6,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from audit.trail import record
 from clinicians.actors import Actor
 from clinicians.decorators import clinic_member_required
+from screening import audit_actions as A
 from screening import services
 from screening.forms.steps import BondsForm, ItemsForm, NotesForm, item_field_name
 from screening.models import Screening
@@ -125,6 +127,8 @@ def screening_step(request, screening_id, step):
         return _next_step(request, screening, step)
     if data is not None and isinstance(form, ItemsForm):
         messages.error(request, "Some answers were not saved: see the questions marked below. The rest were saved.")
+    if data is None:
+        record(A.SCREENING_OPENED, Actor.from_request(request), obj=screening, detail=f"draft, step {step}")
     steps = steps_for(screening.instrument, screening.bonds_in_scope)
     if step == REVIEW:
         return render(request, "screening/review.html", _review_context(screening, steps, form))
