@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from screening.instrument import BOND_ABUSER, BOND_V2V
-from screening.scoring import DECLINED, BondScore, ProtectiveScore
+from screening.instrument import NO_ANSWER_LABELS, NO_ANSWER_STATES
+from screening.scoring import BondScore, ProtectiveScore
 
 BOND_HEADINGS = {BOND_ABUSER: "Abuser-bond indicators", BOND_V2V: "Victim-to-victim indicators"}
 DECLINED_LABEL = "Declined / not asked"
@@ -112,11 +113,13 @@ class IntakeReport:
     amendments: tuple[AmendmentNote, ...] = ()
 
 
-def answer_label(options, value):
+def answer_label(options, value, instrument=None, reason=""):
+    """An answer in words: the scale's label, or why there is none (with the reason, if one was given)."""
     if value is None:
         return UNANSWERED_LABEL
-    if value == DECLINED:
-        return DECLINED_LABEL
+    if value in NO_ANSWER_STATES:
+        label = DECLINED_LABEL if instrument is None or instrument.schema < 2 else NO_ANSWER_LABELS[value]
+        return f"{label}: {reason}" if reason else label
     return next((o.label for o in options if o.value == value), str(value))
 
 
@@ -134,7 +137,7 @@ def build_intake_report(screening):
     """Report data for one completed screening, from its stored scores and its answers."""
     instrument = screening.instrument
     scores = screening.stored_scores()
-    answers = screening.answer_map()
+    answers, reasons = screening.answers_and_reasons()
     in_scope = screening.bonds_in_scope
 
     bonds = tuple(
@@ -153,12 +156,14 @@ def build_intake_report(screening):
         AppendixSection(
             title=f"{BOND_HEADINGS[section.key] if section.is_bond else section.title}: item answers",
             rows=tuple(
-                AnswerRow(item.text, answer_label(section.scale, answers.get((section.key, item.key))),
+                AnswerRow(item.text_for(screening.is_intake),
+                          answer_label(section.item_scale(item), answers.get((section.key, item.key)), instrument,
+                                       reasons.get((section.key, item.key), "")),
                           _item_tags(instrument, item) if section.is_bond else "")
                 for item in section.items
             ),
         )
-        for section in instrument.sections(in_scope)
+        for section in screening.sections()
     )
 
     clinic = screening.client.clinic

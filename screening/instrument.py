@@ -12,7 +12,7 @@ from pathlib import Path
 INSTRUMENT_DIR = Path(__file__).resolve().parent / "instruments"
 # Where load_instrument looks, in order: the published versions, then any a test suite adds.
 INSTRUMENT_DIRS = [INSTRUMENT_DIR]
-CURRENT_KEY = "tbsc-1"
+CURRENT_KEY = "tbsc-2"  # new screenings; drafts keep the version they were started with
 
 BOND_ABUSER = "abuser"
 BOND_V2V = "v2v"
@@ -68,6 +68,11 @@ class Indicator:
     bond_type: str
 
 
+ACT_NOW = "act_now"
+FOLLOW_UP = "follow_up"
+TIERS = {ACT_NOW: "Act this session", FOLLOW_UP: "Follow up"}
+
+
 @dataclass(frozen=True)
 class BondItem:
     key: str
@@ -77,6 +82,11 @@ class BondItem:
     indicators: tuple[str, ...]
     bond_types: tuple[str, ...]
     source: str
+    scale: tuple[ScaleOption, ...] = ()  # the instrument's frequency scale unless the item has its own
+    intake_only: bool = False
+
+    def text_for(self, intake):
+        return self.text
 
 
 @dataclass(frozen=True)
@@ -84,8 +94,21 @@ class SafetyItem:
     key: str
     text: str
     flag: str
-    guidance: str
+    guidance: str  # to the clinician: what to do
     source: str
+    tier: str = ACT_NOW
+    text_intake: str = ""  # the wording at intake, where the time frame differs ("in the past year")
+    prompt: str = ""  # a note to the clinician on how to ask
+    ask_if_any: tuple[str, ...] = ()  # asked only when one of these is answered "Yes"
+    scale: tuple[ScaleOption, ...] = ()
+    intake_only: bool = False
+
+    @property
+    def tier_label(self):
+        return TIERS[self.tier]
+
+    def text_for(self, intake):
+        return self.text_intake if intake and self.text_intake else self.text
 
 
 @dataclass(frozen=True)
@@ -94,6 +117,12 @@ class ProtectiveItem:
     text: str
     title: str
     source: str
+    counted: bool = True  # False: context recorded beside the factors, not counted as one
+    scale: tuple[ScaleOption, ...] = ()
+    intake_only: bool = False
+
+    def text_for(self, intake):
+        return self.text
 
 
 @dataclass(frozen=True)
@@ -103,7 +132,7 @@ class Section:
     key: str
     title: str
     items: tuple
-    scale: tuple[ScaleOption, ...]
+    scale: tuple[ScaleOption, ...]  # the section's own; an item may have another (item_scale)
 
     @property
     def is_bond(self):
@@ -112,6 +141,9 @@ class Section:
     @property
     def item_keys(self):
         return {item.key for item in self.items}
+
+    def item_scale(self, item):
+        return item.scale or self.scale
 
 
 @dataclass(frozen=True)
@@ -133,12 +165,17 @@ class Instrument:
     bond_items: tuple[BondItem, ...]
     safety_items: tuple[SafetyItem, ...]
     protective_items: tuple[ProtectiveItem, ...]
+    schema: int = 1
+    section_order: tuple[str, ...] = ("bonds", SAFETY, PROTECTIVE)
 
     def bond_type(self, key):
         return next(b for b in self.bond_types if b.key == key)
 
-    def items_for_bond(self, bond_type):
-        return tuple(item for item in self.bond_items if bond_type in item.bond_types)
+    def items_for_bond(self, bond_type, intake=True):
+        """The bond's items; at a re-screen (intake=False) without those asked only at intake."""
+        return tuple(
+            item for item in self.bond_items if bond_type in item.bond_types and (intake or not item.intake_only)
+        )
 
     def signs_for_bond(self, bond_type):
         carried = {item.sign for item in self.items_for_bond(bond_type) if item.sign}
@@ -160,21 +197,41 @@ class Instrument:
     def max_frequency(self):
         return max(option.value for option in self.frequency)
 
-    def section(self, key):
-        """The section 'abuser', 'v2v', 'safety' or 'protective', with its title, items and scale."""
+    def section(self, key, intake=True):
+        """The section 'abuser', 'v2v', 'safety' or 'protective', with its title, items and scale;
+        at a re-screen (intake=False) without the items asked only at intake."""
         if key in BOND_TYPES:
-            return Section(key, self.bond_type(key).title, self.items_for_bond(key), self.frequency)
+            return Section(key, self.bond_type(key).title, self.items_for_bond(key, intake), self.frequency)
         if key == SAFETY:
             return Section(key, SECTION_TITLES[key], self.safety_items, self.yes_no)
         if key == PROTECTIVE:
             return Section(key, SECTION_TITLES[key], self.protective_items, self.yes_no)
         raise KeyError(key)
 
-    def sections(self, bonds_in_scope=BOND_TYPES):
-        """The sections of an administration in the order they are asked: each bond in scope (in the
-        instrument's order), then safety, then protective factors."""
+    def sections(self, bonds_in_scope=BOND_TYPES, intake=True):
+        """The sections of an administration in the order the instrument asks them ("bonds" stands for
+        each bond in scope, in the instrument's order of bond types)."""
         bonds = [b.key for b in self.bond_types if b.key in set(bonds_in_scope)]
-        return tuple(self.section(key) for key in (*bonds, SAFETY, PROTECTIVE))
+        keys = [key for part in self.section_order for key in (bonds if part == "bonds" else [part])]
+        return tuple(self.section(key, intake) for key in keys)
+
+    def no_answer_options(self, section_key):
+        """What a question without an answer on its scale may say, as (state, label)."""
+        if self.schema < 2:
+            return ((DECLINED, SCHEMA_1_DECLINED_LABEL),)
+        options = [(DECLINED, NO_ANSWER_LABELS[DECLINED]), (NOT_ASKED, NO_ANSWER_LABELS[NOT_ASKED])]
+        if section_key in BOND_TYPES:
+            options.append((NOT_APPLICABLE, NO_ANSWER_LABELS[NOT_APPLICABLE]))
+        return tuple(options)
+
+    def needs_reason(self, section_key, state):
+        """A safety question declined or not asked needs a short reason (from schema 2 on)."""
+        return self.schema >= 2 and section_key == SAFETY and state in (DECLINED, NOT_ASKED)
+
+    def is_asked(self, item, answers, section_key=SAFETY):
+        """False for a conditional question none of whose conditions was answered "Yes"."""
+        conditions = getattr(item, "ask_if_any", ())
+        return not conditions or any(answers.get((section_key, key)) == 1 for key in conditions)
 
     def item_keys(self, section):
         """All valid item keys of a section."""
@@ -210,6 +267,19 @@ def load_instrument(key=CURRENT_KEY):
 
 def parse_instrument(data):
     options = lambda rows: tuple(ScaleOption(r["value"], r["label"]) for r in rows)  # noqa: E731
+    scales = {name: options(rows) for name, rows in data["scales"].items()}
+
+    def item_fields(row, *names):
+        fields = {name: row[name] for name in names if name in row}
+        if "scale" in row:
+            fields["scale"] = scales[row["scale"]]
+        if "ask_if_any" in row:
+            fields["ask_if_any"] = tuple(row["ask_if_any"])
+        for flag in ("intake_only", "counted"):
+            if flag in row:
+                fields[flag] = bool(row[flag])
+        return fields
+
     instrument = Instrument(
         key=data["key"],
         title=data["title"],
@@ -229,12 +299,19 @@ def parse_instrument(data):
             BondItem(
                 key=i["key"], text=i["text"], stage=i.get("stage"), sign=i.get("sign"),
                 indicators=tuple(i.get("indicators") or ()), bond_types=tuple(i["bond_types"]),
-                source=i["source"],
+                source=i["source"], **item_fields(i),
             )
             for i in data["bond_items"]
         ),
-        safety_items=tuple(SafetyItem(**i) for i in data["safety_items"]),
-        protective_items=tuple(ProtectiveItem(**i) for i in data["protective_items"]),
+        safety_items=tuple(
+            SafetyItem(**item_fields(i, "key", "text", "flag", "guidance", "source", "tier", "text_intake", "prompt"))
+            for i in data["safety_items"]
+        ),
+        protective_items=tuple(
+            ProtectiveItem(**item_fields(i, "key", "text", "title", "source")) for i in data["protective_items"]
+        ),
+        schema=data.get("schema", 1),
+        section_order=tuple(data.get("section_order", ("bonds", SAFETY, PROTECTIVE))),
     )
     validate(instrument)
     return instrument
@@ -276,5 +353,32 @@ def validate(instrument):
     signs_used = [i.sign for i in instrument.bond_items if i.sign]
     if sorted(signs_used) != sorted(sign_keys):
         problems.append("each warning sign must be carried by exactly one item")
+    if instrument.schema >= 2:
+        problems += _validate_schema_2(instrument, stage_numbers)
     if problems:
         raise ValueError(f"Instrument {instrument.key} is invalid: " + "; ".join(problems))
+
+
+def _validate_schema_2(instrument, stage_numbers):
+    """What version 2 adds: no item counted twice, safety tiers and conditions, the section order."""
+    problems = []
+    for item in instrument.bond_items:
+        if item.sign and item.indicators:
+            problems.append(f"{item.key}: a warning sign and an indicator would count one answer twice")
+        for key in item.indicators:
+            if item.bond_types != (instrument.indicator(key).bond_type,):
+                problems.append(f"{item.key}: carries {key}, so it must be asked for that indicator's bond only")
+    safety_keys = [i.key for i in instrument.safety_items]
+    for item in instrument.safety_items:
+        if item.tier not in TIERS:
+            problems.append(f"{item.key}: unknown tier {item.tier!r}")
+        for key in item.ask_if_any:
+            if key not in safety_keys or safety_keys.index(key) > safety_keys.index(item.key):
+                problems.append(f"{item.key}: asked if {key!r}, which is not an earlier safety item")
+    for bond in BOND_TYPES:
+        covered = {i.stage for i in instrument.items_for_bond(bond, intake=False)}
+        if not stage_numbers <= covered:
+            problems.append(f"{bond}: stages {sorted(stage_numbers - covered)} have no item at a re-screen")
+    if sorted(instrument.section_order) != sorted(("bonds", SAFETY, PROTECTIVE)):
+        problems.append(f"section_order must name bonds, safety and protective once: {instrument.section_order}")
+    return problems

@@ -163,6 +163,14 @@ class Screening(models.Model):
         return self.status == self.Status.DRAFT
 
     @property
+    def is_intake(self):
+        return self.kind == self.Kind.INTAKE
+
+    def sections(self):
+        """The instrument's sections for this administration (bonds in scope; intake-only items at intake)."""
+        return self.instrument.sections(self.bonds_in_scope, self.is_intake)
+
+    @property
     def bonds_in_scope(self):
         return [bond for bond, on in ((BOND_ABUSER, self.abuser_in_scope), (BOND_V2V, self.v2v_in_scope)) if on]
 
@@ -183,7 +191,17 @@ class Screening(models.Model):
 
     def answer_map(self):
         """The answers as plain data for scoring: {(section, item_key): value or its state}."""
-        return {(a.section, a.item_key): a.plain for a in self.answers.all()}
+        return self.answers_and_reasons()[0]
+
+    def answer_reasons(self):
+        """{(section, item_key): reason} for the questions declined or not asked with a reason."""
+        return self.answers_and_reasons()[1]
+
+    def answers_and_reasons(self):
+        """Both of the above from one query."""
+        rows = list(self.answers.all())
+        return ({(a.section, a.item_key): a.plain for a in rows},
+                {(a.section, a.item_key): a.reason for a in rows if a.reason})
 
     def stored_scores(self):
         return scores_from_dict(self.scores) if self.scores else None

@@ -10,7 +10,7 @@ from audit.trail import record
 from screening import audit_actions as A
 from screening import flags
 from screening.models import Amendment, Answer, Screening, answer_columns
-from screening.scoring import score_screening, unanswered_items
+from screening.scoring import DECLINED, NOT_ASKED, score_screening, unanswered_items
 
 
 class ScreeningLocked(Exception):
@@ -65,27 +65,33 @@ def update_draft(screening, fields):
         setattr(screening, name, value)
 
 
-def _write_answers(screening, section, values, now):
-    """Insert or update one section's answers ({item_key: int | DECLINED}); returns those that changed."""
+def _write_answers(screening, section, values, now, reasons=None):
+    """Insert or update one section's answers ({item_key: int | state}) and the reasons of those not
+    answered ({item_key: text}); returns the rows that changed."""
+    reasons = reasons or {}
     existing = {a.item_key: a for a in screening.answers.filter(section=section, item_key__in=values)}
     to_create, to_update = [], []
     for key, value in values.items():
         columns = answer_columns(value)
+        # A reason belongs to a question without an answer; answering it clears the reason.
+        columns["reason"] = reasons.get(key, "") if columns["state"] in (DECLINED, NOT_ASKED) else ""
         answer = existing.get(key)
         if answer is None:
             to_create.append(Answer(screening=screening, section=section, item_key=key, answered_at=now, **columns))
-        elif answer.plain != value:
-            answer.value, answer.state, answer.answered_at = columns["value"], columns["state"], now
+        elif (answer.plain, answer.reason) != (value, columns["reason"]):
+            answer.value, answer.state, answer.reason, answer.answered_at = (
+                columns["value"], columns["state"], columns["reason"], now)
             to_update.append(answer)
     Answer.objects.bulk_create(to_create)
-    Answer.objects.bulk_update(to_update, ["value", "state", "answered_at"])
+    Answer.objects.bulk_update(to_update, ["value", "state", "reason", "answered_at"])
     return to_create + to_update
 
 
-def save_answers(screening, section, values):
+def save_answers(screening, section, values, reasons=None):
     """Store the given answers of one section of a draft; None means "not given in this request", not a clear.
 
-    values maps item_key to an int on the scale or DECLINED. Returns the number of rows written.
+    values maps item_key to an int on the scale or a state (DECLINED, NOT_ASKED, NOT_APPLICABLE);
+    reasons, item_key to why a safety question was not answered. Returns the number of rows written.
     """
     given = {key: value for key, value in values.items() if value is not None}
     with transaction.atomic():
@@ -96,7 +102,7 @@ def save_answers(screening, section, values):
         if not given:
             return 0
         now = timezone.now()
-        written = _write_answers(screening, section, given, now)
+        written = _write_answers(screening, section, given, now, reasons)
         Screening.objects.filter(pk=screening.pk).update(updated_at=now)
     return len(written)
 
@@ -126,10 +132,10 @@ def complete_screening(screening_id, scoped_screenings, actor):
         if not screening.bonds_in_scope:
             return Completion(screening, False, (("bonds", None),))
         answers = screening.answer_map()
-        problems = unanswered_items(screening.instrument, screening.bonds_in_scope, answers)
+        problems = unanswered_items(screening.instrument, screening.bonds_in_scope, answers, screening.is_intake)
         if problems:
             return Completion(screening, False, tuple(problems))
-        scores = score_screening(screening.instrument, screening.bonds_in_scope, answers)
+        scores = score_screening(screening.instrument, screening.bonds_in_scope, answers, screening.is_intake)
         screening.scores = scores.to_dict()
         screening.status = Screening.Status.COMPLETE
         screening.completed_at = timezone.now()
@@ -141,10 +147,11 @@ def complete_screening(screening_id, scoped_screenings, actor):
         return Completion(screening, True)
 
 
-def amend_screening(screening_id, scoped_screenings, actor, reason, values_by_section):
+def amend_screening(screening_id, scoped_screenings, actor, reason, values_by_section, reasons_by_section=None):
     """Correct answers of a completed screening, keeping what they were; scores are recomputed.
 
-    values_by_section: {section: {item_key: int | DECLINED}}. Returns the Amendment.
+    values_by_section: {section: {item_key: int | state}}; reasons_by_section: {section: {item_key:
+    why a safety question was not answered}}. Returns the Amendment.
     """
     with transaction.atomic():
         screening = scoped_screenings.select_for_update(of=("self",)).get(pk=screening_id)
@@ -168,9 +175,10 @@ def amend_screening(screening_id, scoped_screenings, actor, reason, values_by_se
             previous_scores=screening.scores,
         )
         for section, values in changed.items():
-            _write_answers(screening, section, values, now)
+            _write_answers(screening, section, values, now, (reasons_by_section or {}).get(section))
         after = screening.answer_map()
-        screening.scores = score_screening(screening.instrument, screening.bonds_in_scope, after).to_dict()
+        screening.scores = score_screening(
+            screening.instrument, screening.bonds_in_scope, after, screening.is_intake).to_dict()
         screening.amended_at = now
         screening.save(update_fields=["scores", "amended_at", "updated_at"])
         # A safety item newly endorsed by the correction raises its flag; a flag is never taken back

@@ -18,9 +18,9 @@ class Step:
         return self.slug in SECTION_KEYS
 
 
-def steps_for(instrument, bonds_in_scope):
+def steps_for(instrument, bonds_in_scope, intake=True):
     steps = [Step(BONDS, "Bonds in scope")]
-    steps += [Step(section.key, section.title) for section in instrument.sections(bonds_in_scope)]
+    steps += [Step(section.key, section.title) for section in instrument.sections(bonds_in_scope, intake)]
     steps.append(Step(REVIEW, "Review and complete"))
     return steps
 
@@ -44,12 +44,12 @@ class SectionProgress:
     total: int
 
 
-def section_progress(instrument, bonds_in_scope, answers):
-    """How many items of each section have an answer (or "declined"), for the review step."""
-    answered = {}
-    for section, _key in answers:
-        answered[section] = answered.get(section, 0) + 1
-    return [
-        SectionProgress(Step(section.key, section.title), answered.get(section.key, 0), len(section.items))
-        for section in instrument.sections(bonds_in_scope)
-    ]
+def section_progress(instrument, bonds_in_scope, answers, intake=True):
+    """How many items of each section have an answer (or say why not), for the review step; a
+    conditional safety question not asked is not counted."""
+    progress = []
+    for section in instrument.sections(bonds_in_scope, intake):
+        asked = [item for item in section.items if section.key != "safety" or instrument.is_asked(item, answers)]
+        done = sum(1 for item in asked if (section.key, item.key) in answers)
+        progress.append(SectionProgress(Step(section.key, section.title), done, len(asked)))
+    return progress

@@ -29,6 +29,12 @@ def instrument():
 
 
 @pytest.fixture
+def current_instrument():
+    """The version new screenings use."""
+    return load_instrument(instruments.CURRENT_KEY)
+
+
+@pytest.fixture
 def tiny():
     return load_instrument("tiny-1")
 
@@ -103,9 +109,9 @@ def make_screening():
     """Make a screening through the services; complete=True answers everything and completes it."""
 
     def make(client, clinician, bonds=("abuser", "v2v"), complete=True, value=1, safety_yes=(), notes="",
-             instrument_key=None):
+             instrument_key="tbsc-1"):
         screening, _ = services.start_screening(client, Actor(clinician))
-        if instrument_key:  # a test instrument: set before anything is answered
+        if instrument_key != screening.instrument_key:  # set before anything is answered
             Screening.objects.filter(pk=screening.pk).update(instrument_key=instrument_key)
             screening.instrument_key = instrument_key
         services.update_draft(screening, {

@@ -9,6 +9,7 @@ from screening.instrument import BOND_TYPES, available_keys, instrument_path, lo
 # A published instrument never changes: new wording or items are a new key (tbsc-2).
 PUBLISHED = {
     "tbsc-1": "23234fc756aebbbd3ac8ec5c8bf929839b4e2e0f39de8347dcf8bea1cfde2f62",
+    "tbsc-2": "b3c7fb3678d173f05595e46feb584f99e90e6528305509ff3ed49e500fa42ce1",
 }
 
 

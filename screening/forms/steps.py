@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from screening.instrument import BOND_TYPES
-from screening.models import Screening
+from screening.models import REASON_MAX_LENGTH, Screening
 from screening.scoring import DECLINED
 
 
@@ -39,51 +39,92 @@ def item_field_name(key):
     return f"item-{key}"
 
 
+def reason_field_name(key):
+    return f"reason-{key}"
+
+
 class ItemsForm(forms.Form):
-    """One radio group per item: the scale's options plus "declined / not asked".
+    """One radio group per item: the item's scale, then what a question without an answer may say
+    (the instrument's: tbsc-1 "Declined / not asked"; from tbsc-2 "Client declined", "Not asked" and,
+    for bond items, "Does not apply"). From tbsc-2 a safety question declined or not asked takes a
+    short reason.
 
     Every field is optional so a partly answered step still saves as a draft; completeness is
     checked when the screening is completed.
     """
 
-    def __init__(self, data=None, *, section, answers=None, **kwargs):
-        """section: an instrument Section; answers: the screening's answer_map(), shown as initial values."""
+    def __init__(self, data=None, *, section, instrument, intake=True, answers=None, reasons=None, **kwargs):
+        """section: an instrument Section; answers: the screening's answer_map() and reasons its
+        answer_reasons(), shown as initial values."""
         if answers is not None:
             kwargs["initial"] = {
                 item_field_name(item.key): str(answers[(section.key, item.key)])
                 for item in section.items if (section.key, item.key) in answers
             }
+            kwargs["initial"].update({
+                reason_field_name(key): text for (part, key), text in (reasons or {}).items() if part == section.key
+            })
         super().__init__(data, **kwargs)
         self.section = section
+        self.instrument = instrument
         self.items = section.items
-        choices = [(str(o.value), o.label) for o in section.scale] + [(DECLINED, "Declined / not asked")]
-        self.valid_values = {str(o.value): o.value for o in section.scale}
+        no_answer = instrument.no_answer_options(section.key)
+        self.valid_values = {}
         for item in self.items:
+            scale = section.item_scale(item)
+            self.valid_values[item.key] = {str(o.value): o.value for o in scale} | {state: state for state, _ in no_answer}
             self.fields[item_field_name(item.key)] = forms.ChoiceField(
-                label=item.text, choices=choices, required=False, widget=forms.RadioSelect,
+                label=item.text_for(intake), choices=[(str(o.value), o.label) for o in scale] + list(no_answer),
+                required=False, widget=forms.RadioSelect,
                 error_messages={"invalid_choice": "“%(value)s” is not one of the answers for this question. Choose one of the options."},
             )
+            if instrument.needs_reason(section.key, DECLINED):
+                self.fields[reason_field_name(item.key)] = forms.CharField(
+                    label="Why was this not answered?", max_length=REASON_MAX_LENGTH, required=False,
+                    help_text="Needed for “Client declined” or “Not asked”, e.g. “client not alone”, “ran out of time”.",
+                )
+
+    def clean(self):
+        data = super().clean()
+        for item in self.items:
+            state = data.get(item_field_name(item.key))
+            reason = (data.get(reason_field_name(item.key)) or "").strip()
+            if self.instrument.needs_reason(self.section.key, state) and not reason:
+                self.add_error(reason_field_name(item.key), "Say briefly why this safety question was not answered.")
+        return data
 
     def answers(self):
-        """{item_key: int | DECLINED} of the answers given that passed validation.
+        """{item_key: int | state} of the answers given that passed validation.
 
-        Called on an invalid form too, so the valid answers of a partly wrong post are kept.
+        Called on an invalid form too, so the valid answers of a partly wrong post are kept; a
+        declined or unasked safety question whose reason is missing is not saved until it has one.
         """
         result = {}
         for item in self.items:
             name = item_field_name(item.key)
-            if name in self.errors:
+            if name in self.errors or reason_field_name(item.key) in self.errors:
                 continue
             raw = self.cleaned_data.get(name)
-            if raw == DECLINED:
-                result[item.key] = DECLINED
-            elif raw not in (None, ""):
-                result[item.key] = self.valid_values[raw]
+            if raw not in (None, ""):
+                result[item.key] = self.valid_values[item.key][raw]
         return result
 
+    def reasons(self):
+        """{item_key: reason} for the questions that need one and have it."""
+        return {
+            item.key: self.cleaned_data[reason_field_name(item.key)].strip()
+            for item in self.items
+            if reason_field_name(item.key) in self.fields and reason_field_name(item.key) not in self.errors
+            and self.cleaned_data.get(reason_field_name(item.key), "").strip()
+        }
+
     def rows(self):
-        """(item, bound field) pairs for the template."""
-        return [(item, self[item_field_name(item.key)]) for item in self.items]
+        """(item, bound field, bound reason field or None) for the template."""
+        return [
+            (item, self[item_field_name(item.key)],
+             self[reason_field_name(item.key)] if reason_field_name(item.key) in self.fields else None)
+            for item in self.items
+        ]
 
 
 class NotesForm(forms.ModelForm):

@@ -11,16 +11,18 @@ from screening import audit_actions as A
 from screening import services
 from screening.forms.amendments import AmendReasonForm
 from screening.forms.steps import ItemsForm
+from screening.instrument import NO_ANSWER_STATES
 from screening.scoping import get_screening_for_user, screenings_for
 from screening.steps import BONDS
 
 
 def _section_forms(screening, data=None):
-    answers = screening.answer_map()
+    answers, reasons = screening.answers_and_reasons()
     return [
         {"section": section.key, "title": section.title,
-         "form": ItemsForm(data, section=section, answers=answers, prefix=section.key)}
-        for section in screening.instrument.sections(screening.bonds_in_scope)
+         "form": ItemsForm(data, section=section, instrument=screening.instrument, intake=screening.is_intake,
+                           answers=answers, reasons=reasons, prefix=section.key)}
+        for section in screening.sections()
     ]
 
 
@@ -42,6 +44,7 @@ def screening_amend(request, screening_id):
                 services.amend_screening(
                     screening.id, screenings_for(request.user), Actor.from_request(request),
                     reason_form.cleaned_data["reason"], {s["section"]: s["form"].answers() for s in sections},
+                    {s["section"]: s["form"].reasons() for s in sections},
                 )
             except services.NothingChanged:
                 reason_form.add_error(None, "No answer was changed, so there is nothing to amend.")
@@ -50,4 +53,5 @@ def screening_amend(request, screening_id):
                 return redirect("reports:results", screening_id=screening.id)
     return render(request, "screening/amend.html", {
         "screening": screening, "client": screening.client, "reason_form": reason_form, "sections": sections,
+        "no_answer_values": NO_ANSWER_STATES,
     }, status=400 if request.method == "POST" else 200)

@@ -11,9 +11,9 @@ from clinicians.actors import Actor
 from clinicians.decorators import clinic_member_required
 from screening import audit_actions as A
 from screening import services
-from screening.forms.steps import BondsForm, ItemsForm, NotesForm, item_field_name
+from screening.forms.steps import BondsForm, ItemsForm, NotesForm, item_field_name, reason_field_name
 from screening.models import Screening
-from screening.instrument import BOND_TYPES, SECTION_KEYS
+from screening.instrument import BOND_TYPES, NO_ANSWER_STATES, SECTION_KEYS
 from screening.scoping import get_client_for_user, get_screening_for_user, screenings_for
 from screening.scoring import unanswered_items
 from screening.steps import BONDS, REVIEW, all_step_slugs, neighbours, section_progress, steps_for
@@ -58,8 +58,9 @@ def _check_step(screening, step, data=None):
     if data.get("instrument") != screening.instrument_key:
         raise _wrong_version(screening)
     if step in SECTION_KEYS:
-        known = {item_field_name(item.key) for item in screening.instrument.section(step).items}
-        foreign = sorted(k for k in data if k.startswith("item-") and k not in known)
+        items = screening.instrument.section(step, screening.is_intake).items
+        known = {name for item in items for name in (item_field_name(item.key), reason_field_name(item.key))}
+        foreign = sorted(k for k in data if k.startswith(("item-", "reason-")) and k not in known)
         if foreign:
             raise Refusal(400, (
                 f"This form contains {len(foreign)} question(s) that are not part of this step of "
@@ -73,8 +74,10 @@ def _form_for(screening, step, data=None):
         return BondsForm(data, instance=screening, instrument=screening.instrument)
     if step == REVIEW:
         return NotesForm(data, instance=screening)
-    section = screening.instrument.section(step)
-    return ItemsForm(data, section=section, answers=None if data is not None else screening.answer_map())
+    section = screening.instrument.section(step, screening.is_intake)
+    answers, reasons = screening.answers_and_reasons() if data is None else (None, None)
+    return ItemsForm(data, section=section, instrument=screening.instrument, intake=screening.is_intake,
+                     answers=answers, reasons=reasons)
 
 
 def _save(screening, step, form):
@@ -83,7 +86,7 @@ def _save(screening, step, form):
     A partly wrong items post still saves its valid answers. Raises ScreeningLocked."""
     if isinstance(form, ItemsForm):
         form.is_valid()
-        return services.save_answers(screening, step, form.answers())
+        return services.save_answers(screening, step, form.answers(), form.reasons())
     if form.is_valid():
         services.update_draft(screening, {name: form.cleaned_data[name] for name in form._meta.fields})
     return None
@@ -129,7 +132,7 @@ def screening_step(request, screening_id, step):
         messages.error(request, "Some answers were not saved: see the questions marked below. The rest were saved.")
     if data is None:
         record(A.SCREENING_OPENED, Actor.from_request(request), obj=screening, detail=f"draft, step {step}")
-    steps = steps_for(screening.instrument, screening.bonds_in_scope)
+    steps = steps_for(screening.instrument, screening.bonds_in_scope, screening.is_intake)
     if step == REVIEW:
         return render(request, "screening/review.html", _review_context(screening, steps, form))
     if step == BONDS:
@@ -143,7 +146,7 @@ def screening_step(request, screening_id, step):
 
 def _next_step(request, screening, step):
     # The steps again: choosing bonds changes them.
-    steps = steps_for(screening.instrument, screening.bonds_in_scope)
+    steps = steps_for(screening.instrument, screening.bonds_in_scope, screening.is_intake)
     previous, following = neighbours(steps, step)
     target = previous if "back" in request.POST else following
     if "stay" in request.POST or target is None:
@@ -155,14 +158,16 @@ def _next_step(request, screening, step):
 def _step_context(screening, steps, step, **extra):
     previous, following = neighbours(steps, step)
     return {"screening": screening, "client": screening.client, "steps": steps, "step": step,
-            "previous": previous, "next": following, "instrument": screening.instrument, **extra}
+            "previous": previous, "next": following, "instrument": screening.instrument,
+            "no_answer_values": NO_ANSWER_STATES, "resources": screening.client.clinic.crisis_resources.splitlines(),
+            **extra}
 
 
 def _review_context(screening, steps, form, problems=None, confirm_error=""):
     instrument = screening.instrument
     answers = screening.answer_map()
     if problems is None:
-        problems = unanswered_items(instrument, screening.bonds_in_scope, answers)
+        problems = unanswered_items(instrument, screening.bonds_in_scope, answers, screening.is_intake)
     titles = {s.slug: s.title for s in steps}
     missing = [
         {"step": section, "step_title": titles.get(section, section), "key": key,
@@ -170,7 +175,7 @@ def _review_context(screening, steps, form, problems=None, confirm_error=""):
         for section, key in problems
     ]
     return _step_context(screening, steps, REVIEW, form=form, confirm_error=confirm_error, missing=missing,
-                         progress=section_progress(instrument, screening.bonds_in_scope, answers))
+                         progress=section_progress(instrument, screening.bonds_in_scope, answers, screening.is_intake))
 
 
 def _json_refusal(status, message, errors=None):
@@ -215,7 +220,7 @@ def screening_complete(request, screening_id):
     if not screening.is_draft:
         messages.info(request, "This screening was already completed.")
         return redirect("reports:results", screening_id=screening.id)
-    steps = steps_for(screening.instrument, screening.bonds_in_scope)
+    steps = steps_for(screening.instrument, screening.bonds_in_scope, screening.is_intake)
     notes = NotesForm(request.POST if "notes" in request.POST else None, instance=screening)
     if notes.is_bound:
         if not notes.is_valid():
