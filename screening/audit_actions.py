@@ -10,6 +10,8 @@ SCREENING_AMENDED = "screening.amended"
 SCREENING_DISCARDED = "screening.discarded"
 SCREENING_OPENED = "screening.opened"
 FLAG_FOLLOW_UP = "flag.follow_up"
+FLAG_RAISED = "flag.raised"
+FLAG_WITHDRAWN = "flag.withdrawn"
 
 ACTIONS = {
     CLIENT_CREATED: "Added a client",
@@ -22,4 +24,6 @@ ACTIONS = {
     SCREENING_DISCARDED: "Discarded a draft",
     SCREENING_OPENED: "Opened a screening's answers",
     FLAG_FOLLOW_UP: "Recorded a safety follow-up",
+    FLAG_RAISED: "Safety flag raised",
+    FLAG_WITHDRAWN: "Safety flag withdrawn (entered in error)",
 }

@@ -1,42 +1,127 @@
-"""Safety flags: raised from a completed screening's safety answers, followed up until resolved."""
+"""Safety flags: raised as soon as a safety answer is saved, followed up until resolved.
+
+- A "Yes" raises its flag at once (autosave or step save), in the draft: the clinician sees it on
+  the home and client pages before the screening is completed.
+- Changing that answer before completion withdraws the flag as "entered in error", with who and
+  when; the flag stays in the history. After completion a flag is never taken back (an amendment
+  only raises; a flag recorded in error is resolved with a follow-up saying so).
+- A safety question declined or not asked raises one "Safety not fully assessed" flag per
+  screening, naming the questions; answering them all before completion withdraws it.
+- A discarded draft keeps its flags (the draft is noted as discarded on them).
+"""
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.trail import record
 from screening import audit_actions as A
+from screening.instrument import ACT_NOW, FOLLOW_UP, NO_ANSWER_LABELS, SAFETY
 from screening.models import FollowUp, SafetyFlag
+from screening.scoring import is_answered
+
+NOT_ASSESSED_KEY = "safety-not-assessed"
+NOT_ASSESSED_TITLE = "Safety not fully assessed"
+ENTERED_IN_ERROR = "Entered in error: the answer was changed before the screening was completed."
+ALL_ANSWERED = "Every safety question was answered before the screening was completed."
 
 
 class FlagClosed(Exception):
-    """The flag is already resolved; follow-ups are recorded on open flags."""
+    """The flag is already resolved or withdrawn; follow-ups are recorded on open flags."""
 
 
-def raise_flags(screening, raised_at=None):
-    """A SafetyFlag for each safety item the screening endorses (again after an amendment: only new ones).
+class ResolutionRefused(Exception):
+    """An "act this session" flag is resolved only by an assessment, a plan, a referral or an emergency action."""
 
-    A flag is recurring when the client's previous completed screening raised the same item.
-    """
-    scores = screening.stored_scores()
+
+def _previous_flag_keys(screening):
     previous = (
         screening.client.screenings.completed().exclude(pk=screening.pk)
-        .filter(completed_at__lt=screening.completed_at).order_by("-completed_at").first()
+        .filter(completed_at__lt=screening.completed_at or timezone.now()).order_by("-completed_at").first()
     )
-    earlier = set(previous.safety_flags.values_list("item_key", flat=True)) if previous else set()
-    existing = set(screening.safety_flags.values_list("item_key", flat=True))
-    created = [
-        SafetyFlag(client=screening.client, screening=screening, item_key=flag.key, title=flag.flag,
-                   raised_at=raised_at or screening.completed_at, recurring=flag.key in earlier)
-        for flag in scores.flags if flag.key not in existing
+    if previous is None:
+        return set()
+    return set(previous.safety_flags.filter(withdrawn_at__isnull=True).values_list("item_key", flat=True))
+
+
+def not_assessed_detail(instrument, answers, reasons):
+    """Which asked safety questions have no Yes or No, and why: ("" when none), and their tier."""
+    missing = [
+        item for item in instrument.safety_items
+        if instrument.is_asked(item, answers) and not is_answered(answers.get((SAFETY, item.key)))
+        and (SAFETY, item.key) in answers
     ]
-    SafetyFlag.objects.bulk_create(created)
-    return created
+    if not missing:
+        return "", None
+    parts = []
+    for item in missing:
+        why = NO_ANSWER_LABELS.get(answers[(SAFETY, item.key)], "Not answered").lower()
+        reason = reasons.get((SAFETY, item.key), "")
+        parts.append(f"{item.flag} ({why}{': ' + reason if reason else ''})")
+    tier = ACT_NOW if any(item.tier == ACT_NOW for item in missing) else FOLLOW_UP
+    return "; ".join(parts)[:1000], tier
+
+
+def sync_flags(screening, actor, *, withdraw=True, now=None):
+    """Bring the screening's flags in line with its safety answers; returns (raised, withdrawn).
+
+    withdraw=False (an amendment of a completed screening) only raises. Runs inside the caller's
+    transaction, with the screening row locked by it.
+    """
+    now = now or timezone.now()
+    instrument = screening.instrument
+    answers, reasons = screening.answers_and_reasons()
+    live = {f.item_key: f for f in screening.safety_flags.filter(withdrawn_at__isnull=True)}
+    earlier = None
+    raised, withdrawn = [], []
+
+    def raise_flag(**fields):
+        nonlocal earlier
+        if earlier is None:
+            earlier = _previous_flag_keys(screening)
+        flag = SafetyFlag.objects.create(
+            client_id=screening.client_id, screening=screening, raised_at=now, raised_by=actor.user,
+            recurring=fields["item_key"] in earlier, **fields,
+        )
+        record(A.FLAG_RAISED, actor, obj=flag, detail=f"{flag.title} ({flag.get_tier_display()})")
+        raised.append(flag)
+
+    def withdraw_flag(flag, reason):
+        if flag.resolved_at is not None or flag.follow_ups.exists():
+            return  # acted on already: it is closed by a follow-up, not withdrawn
+        SafetyFlag.objects.filter(pk=flag.pk).update(withdrawn_at=now, withdrawn_by=actor.user, withdrawn_reason=reason)
+        record(A.FLAG_WITHDRAWN, actor, obj=flag, detail=f"{flag.title}: {reason}"[:200])
+        withdrawn.append(flag)
+
+    for item in instrument.safety_items:
+        yes = answers.get((SAFETY, item.key)) == 1
+        flag = live.get(item.key)
+        if yes and flag is None:
+            raise_flag(item_key=item.key, title=item.flag, tier=item.tier)
+        elif not yes and flag is not None and withdraw and (SAFETY, item.key) in answers:
+            withdraw_flag(flag, ENTERED_IN_ERROR)
+
+    detail, tier = not_assessed_detail(instrument, answers, reasons)
+    flag = live.get(NOT_ASSESSED_KEY)
+    if detail and flag is None:
+        raise_flag(item_key=NOT_ASSESSED_KEY, title=NOT_ASSESSED_TITLE, tier=tier, kind=SafetyFlag.Kind.NOT_ASSESSED,
+                   detail=detail)
+    elif detail and flag is not None and (flag.detail, flag.tier) != (detail, tier):
+        SafetyFlag.objects.filter(pk=flag.pk).update(detail=detail, tier=tier)
+    elif not detail and flag is not None and withdraw:
+        withdraw_flag(flag, ALL_ANSWERED)
+    return raised, withdrawn
+
+
+def note_discarded(screening, now):
+    """The draft is about to be deleted: its flags stay, marked with when their draft was discarded."""
+    return SafetyFlag.objects.filter(screening=screening).update(draft_discarded_at=now)
 
 
 def record_follow_up(flag_id, scoped_flags, actor, *, action, note, referral_to="", resolves=False, submission):
     """Add a follow-up to an open flag; a resolving one closes it. A repeated submission is a no-op.
 
-    Returns (follow_up, created).
+    Returns (follow_up, created). Raises FlagClosed, or ResolutionRefused for an "act this session"
+    flag that the action given cannot resolve.
     """
     with transaction.atomic():
         flag = scoped_flags.select_for_update(of=("self",)).get(pk=flag_id)
@@ -45,6 +130,8 @@ def record_follow_up(flag_id, scoped_flags, actor, *, action, note, referral_to=
             return repeat, False
         if not flag.is_open:
             raise FlagClosed()
+        if resolves and flag.acts_now and action not in FollowUp.RESOLVES_ACT_NOW:
+            raise ResolutionRefused()
         now = timezone.now()
         try:
             with transaction.atomic():

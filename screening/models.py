@@ -9,7 +9,7 @@ from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
 from audit.append_only import AppendOnlyModel
-from screening.instrument import BOND_ABUSER, BOND_V2V, CURRENT_KEY, load_instrument
+from screening.instrument import ACT_NOW, BOND_ABUSER, BOND_V2V, CURRENT_KEY, FOLLOW_UP, load_instrument
 from screening.scoring import ANSWER_STATES, ANSWERED, DECLINED, NOT_APPLICABLE, NOT_ASKED, scores_from_dict
 
 
@@ -312,23 +312,70 @@ class Amendment(models.Model):
         return f"Amendment of {self.screening_id} at {self.amended_at:%Y-%m-%d}"
 
 
+class SafetyFlagQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(resolved_at__isnull=True, withdrawn_at__isnull=True)
+
+    def in_tier_order(self):
+        """"Act this session" first, then "Follow up"; oldest first within each."""
+        return self.order_by("tier", "raised_at", "title")
+
+
 class SafetyFlag(models.Model):
-    """One safety item endorsed in a completed screening; open until a follow-up resolves it."""
+    """A safety question answered "Yes" (a disclosure), or safety questions left without an answer
+    (not fully assessed). Raised as soon as the answer is saved, open until a follow-up resolves it.
+    A "Yes" changed before completion withdraws its flag as entered in error; the flag stays in the
+    history. A flag outlives a discarded draft."""
+
+    class Tier(models.TextChoices):
+        ACT_NOW = ACT_NOW, "Act this session"
+        FOLLOW_UP = FOLLOW_UP, "Follow up"
+
+    class Kind(models.TextChoices):
+        DISCLOSURE = "disclosure", "Disclosure"
+        NOT_ASSESSED = "not_assessed", "Safety not fully assessed"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="safety_flags")
-    screening = models.ForeignKey(Screening, on_delete=models.PROTECT, related_name="safety_flags")
+    screening = models.ForeignKey(
+        Screening, null=True, blank=True, on_delete=models.SET_NULL, related_name="safety_flags",
+        help_text="Empty when the draft it was raised in was discarded (the flag is kept).",
+    )
     item_key = models.CharField(max_length=60)
     title = models.CharField(max_length=120)
+    tier = models.CharField(max_length=12, choices=Tier.choices, default=ACT_NOW)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.DISCLOSURE)
+    detail = models.CharField(max_length=1000, blank=True, help_text="For 'not fully assessed': which questions, and why.")
     raised_at = models.DateTimeField(default=timezone.now)
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     recurring = models.BooleanField(default=False, help_text="Also raised at the client's previous screening.")
     resolved_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True, help_text="Entered in error: the answer changed before completion.")
+    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    withdrawn_reason = models.CharField(max_length=200, blank=True)
+    draft_discarded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SafetyFlagQuerySet.as_manager()
 
     class Meta:
         ordering = ["raised_at", "title"]
         indexes = [models.Index(fields=["client", "resolved_at"])]
         constraints = [
-            models.UniqueConstraint(fields=["screening", "item_key"], name="one_flag_per_item_and_screening"),
+            # One open flag per question and screening; a withdrawn one may be followed by a new one.
+            models.UniqueConstraint(
+                fields=["screening", "item_key"], condition=Q(withdrawn_at__isnull=True),
+                name="one_live_flag_per_item_and_screening",
+            ),
+            models.CheckConstraint(condition=Q(tier__in=[ACT_NOW, FOLLOW_UP]), name="flag_tier_valid"),
+            models.CheckConstraint(condition=Q(kind__in=["disclosure", "not_assessed"]), name="flag_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True) | Q(resolved_at__isnull=True), name="flag_withdrawn_or_resolved",
+            ),
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True, withdrawn_by__isnull=True)
+                | Q(withdrawn_at__isnull=False, withdrawn_by__isnull=False),
+                name="flag_withdrawal_names_who",
+            ),
         ]
 
     def __str__(self):
@@ -336,7 +383,15 @@ class SafetyFlag(models.Model):
 
     @property
     def is_open(self):
-        return self.resolved_at is None
+        return self.resolved_at is None and self.withdrawn_at is None
+
+    @property
+    def is_withdrawn(self):
+        return self.withdrawn_at is not None
+
+    @property
+    def acts_now(self):
+        return self.tier == ACT_NOW
 
     @property
     def audit_client_id(self):
@@ -347,12 +402,17 @@ class FollowUp(AppendOnlyModel):
     """What a clinician did about a safety flag. Never edited or deleted: a correction is a new entry."""
 
     class Action(models.TextChoices):
+        RISK_ASSESSMENT = "risk_assessment", "Risk assessment completed"
         SAFETY_PLAN = "safety_plan", "Safety plan made or updated"
         RESOURCES = "resources", "Crisis resources given (988; National Domestic Violence Hotline 1-800-799-7233)"
         REFERRAL = "referral", "Referral made"
         EMERGENCY = "emergency", "Emergency services contacted"
         DECLINED = "declined", "Client declined"
         OTHER = "other", "Other"
+
+    # An "act this session" flag is resolved only by one of these; "client declined" records the
+    # attempt and keeps the flag open.
+    RESOLVES_ACT_NOW = (Action.RISK_ASSESSMENT, Action.SAFETY_PLAN, Action.REFERRAL, Action.EMERGENCY)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     flag = models.ForeignKey(SafetyFlag, on_delete=models.PROTECT, related_name="follow_ups")

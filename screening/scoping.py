@@ -49,7 +49,7 @@ def flags_for(user):
 
 def caseload_flags_for(user):
     """The open flags on a user's home page: of their caseload (every client, for a clinic admin)."""
-    flags = flags_for(user).filter(resolved_at__isnull=True)
+    flags = flags_for(user).open()
     return flags if user.is_clinic_admin else flags.filter(client__assigned=user)
 
 

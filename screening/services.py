@@ -7,9 +7,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.trail import record
+from clinicians.actors import Actor
 from screening import audit_actions as A
 from screening import flags
 from screening.models import Amendment, Answer, Screening, answer_columns
+from screening.instrument import SAFETY
 from screening.scoring import DECLINED, NOT_ASKED, score_screening, unanswered_items
 
 
@@ -45,8 +47,10 @@ def discard_draft(screening, actor):
         locked = Screening.objects.select_for_update().filter(pk=screening.pk, status=Screening.Status.DRAFT).first()
         if locked is None:
             return False
+        kept = flags.note_discarded(locked, timezone.now())
         locked.delete()
-        record(A.SCREENING_DISCARDED, actor, obj=screening, client_id=screening.client_id)
+        record(A.SCREENING_DISCARDED, actor, obj=screening, client_id=screening.client_id,
+               detail=f"{kept} safety flag(s) kept" if kept else "")
     return True
 
 
@@ -87,11 +91,12 @@ def _write_answers(screening, section, values, now, reasons=None):
     return to_create + to_update
 
 
-def save_answers(screening, section, values, reasons=None):
+def save_answers(screening, section, values, reasons=None, actor=None):
     """Store the given answers of one section of a draft; None means "not given in this request", not a clear.
 
     values maps item_key to an int on the scale or a state (DECLINED, NOT_ASKED, NOT_APPLICABLE);
     reasons, item_key to why a safety question was not answered. Returns the number of rows written.
+    A safety answer raises (or withdraws) its flag at once, with `actor` (default: the screening's clinician).
     """
     given = {key: value for key, value in values.items() if value is not None}
     with transaction.atomic():
@@ -104,15 +109,22 @@ def save_answers(screening, section, values, reasons=None):
         now = timezone.now()
         written = _write_answers(screening, section, given, now, reasons)
         Screening.objects.filter(pk=screening.pk).update(updated_at=now)
+        if written and section == SAFETY:
+            flags.sync_flags(screening, actor or Actor(screening.clinician), now=now)
     return len(written)
 
 
-def save_answer_set(screening, answers):
-    """Save a whole set of answers {(section, item_key): int | DECLINED} (the demo, tests)."""
+def save_answer_set(screening, answers, actor=None, reasons=None):
+    """Save a whole set of answers {(section, item_key): int | state} (the demo, tests); reasons:
+    {(section, item_key): text} for safety questions not answered."""
     by_section = {}
     for (section, key), value in answers.items():
         by_section.setdefault(section, {})[key] = value
-    return sum(save_answers(screening, section, values) for section, values in by_section.items())
+    reasons = reasons or {}
+    return sum(
+        save_answers(screening, section, values, {k: r for (s, k), r in reasons.items() if s == section}, actor)
+        for section, values in by_section.items()
+    )
 
 
 @dataclass(frozen=True)
@@ -142,7 +154,7 @@ def complete_screening(screening_id, scoped_screenings, actor):
         screening.completed_by = actor.user or screening.clinician
         screening.crisis_resources = screening.client.clinic.crisis_resources
         screening.save(update_fields=["scores", "status", "completed_at", "completed_by", "crisis_resources", "updated_at"])
-        flags.raise_flags(screening)
+        flags.sync_flags(screening, actor)
         record(A.SCREENING_COMPLETED, actor, obj=screening)
         return Completion(screening, True)
 
@@ -183,6 +195,6 @@ def amend_screening(screening_id, scoped_screenings, actor, reason, values_by_se
         screening.save(update_fields=["scores", "amended_at", "updated_at"])
         # A safety item newly endorsed by the correction raises its flag; a flag is never taken back
         # (it is resolved with a follow-up that says it was recorded in error).
-        flags.raise_flags(screening, raised_at=now)
+        flags.sync_flags(screening, actor, withdraw=False, now=now)
         record(A.SCREENING_AMENDED, actor, obj=screening)
         return amendment

@@ -94,7 +94,9 @@ def test_discard_and_complete_at_once_do_one_or_the_other_whole(clinician, clien
     else:
         assert done == ["screening.started", "screening.discarded"]
         assert not Answer.objects.filter(screening_id=draft.id).exists()
-        assert not SafetyFlag.objects.filter(client=client_record).exists()
+        # The disclosure made in the draft outlives it: still open, noted as from a discarded draft.
+        kept = SafetyFlag.objects.get(client=client_record)
+        assert kept.screening_id is None and kept.draft_discarded_at and kept.is_open
 
 
 def test_autosaves_at_once_never_fail(clinic, clinician, client_record, make_screening, instrument):

@@ -36,7 +36,9 @@ def test_each_safety_item_raises_its_flag(client_record, clinician, make_screeni
     flag = screening.safety_flags.get()
     item = next(i for i in instrument.safety_items if i.key == key)
     assert (flag.item_key, flag.title, flag.client, flag.is_open, flag.recurring) == (key, item.flag, client_record, True, False)
-    assert flag.raised_at == screening.completed_at
+    # Raised when the answer was saved, before the screening was completed, by who saved it.
+    assert screening.started_at <= flag.raised_at <= screening.completed_at and flag.raised_by == clinician
+    assert flag.tier == item.tier
 
 
 def test_no_flag_when_nothing_is_endorsed(client_record, clinician, make_screening):
@@ -170,7 +172,7 @@ def test_results_and_client_pages_show_flags_and_status(logged_in, client_record
 def test_pdfs_show_follow_up_status(logged_in, client_record, clinician, make_screening):
     screening = make_screening(client_record, clinician, safety_yes=("safety-physical-violence", "safety-substance-use"))
     violence = screening.safety_flags.get(item_key="safety-physical-violence")
-    _post(logged_in, violence, action="resources", note="Hotline number given.", resolves="on")
+    _post(logged_in, violence, action="safety_plan", note="Hotline number given.", resolves="on")
     text = _pdf_text(logged_in.get(reverse("reports:intake_pdf", args=[screening.id])))
     urgent = text[text.index("URGENT"):text.index("Abuser-bond indicators")]
     assert "Follow-up: Resolved" in urgent and "Hotline number given." in urgent

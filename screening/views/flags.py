@@ -9,7 +9,7 @@ from clinicians.actors import Actor
 from clinicians.decorators import clinic_member_required
 from screening import audit_actions as A
 from screening import flags
-from screening.forms.flags import FollowUpForm
+from screening.forms.flags import RESOLUTION_REFUSED, FollowUpForm
 from screening.scoping import flags_for, get_flag_for_user
 
 
@@ -17,7 +17,7 @@ from screening.scoping import flags_for, get_flag_for_user
 @clinic_member_required
 def flag_detail(request, flag_id):
     flag = get_flag_for_user(request.user, flag_id)
-    form = FollowUpForm(request.POST or None)
+    form = FollowUpForm(request.POST or None, flag=flag)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -29,7 +29,9 @@ def flag_detail(request, flag_id):
                     submission=data["submission"],
                 )
             except flags.FlagClosed:
-                form.add_error(None, "This flag is already resolved, so no follow-up was recorded. Its history is above.")
+                form.add_error(None, "This flag is already resolved or withdrawn, so no follow-up was recorded. Its history is above.")
+            except flags.ResolutionRefused:
+                form.add_error("resolves", RESOLUTION_REFUSED)
             else:
                 return _recorded(request, flag, follow_up, created)
         status = 400

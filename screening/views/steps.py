@@ -80,13 +80,13 @@ def _form_for(screening, step, data=None):
                      answers=answers, reasons=reasons)
 
 
-def _save(screening, step, form):
+def _save(screening, step, form, actor):
     """Save what the form holds that is valid; returns how many answers were written (None for draft fields).
 
     A partly wrong items post still saves its valid answers. Raises ScreeningLocked."""
     if isinstance(form, ItemsForm):
         form.is_valid()
-        return services.save_answers(screening, step, form.answers(), form.reasons())
+        return services.save_answers(screening, step, form.answers(), form.reasons(), actor)
     if form.is_valid():
         services.update_draft(screening, {name: form.cleaned_data[name] for name in form._meta.fields})
     return None
@@ -121,7 +121,7 @@ def screening_step(request, screening_id, step):
         _check_step(screening, step, data)
         form = _form_for(screening, step, data)
         if data is not None:
-            _save(screening, step, form)
+            _save(screening, step, form, Actor.from_request(request))
     except Refusal as refusal:
         return _refused_page(request, screening, refusal)
     except services.ScreeningLocked:
@@ -199,7 +199,7 @@ def autosave(request, screening_id, step):
     try:
         _check_step(screening, step, request.POST)
         form = _form_for(screening, step, request.POST)
-        saved = _save(screening, step, form)
+        saved = _save(screening, step, form, Actor.from_request(request))
     except Http404:
         return _json_refusal(404, "There is no such step in a screening.")
     except Refusal as refusal:
