@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from audit.trail import record
 from screening import audit_actions as A
-from screening.instrument import ACT_NOW, FOLLOW_UP, NO_ANSWER_LABELS, SAFETY
+from screening.instrument import ACT_NOW, FOLLOW_UP, NO_ANSWER_LABELS, SAFETY, load_instrument
 from screening.models import FollowUp, SafetyFlag
 from screening.scoring import is_answered
 
@@ -145,3 +145,16 @@ def record_follow_up(flag_id, scoped_flags, actor, *, action, note, referral_to=
             SafetyFlag.objects.filter(pk=flag.pk).update(resolved_at=now)
         record(A.FLAG_FOLLOW_UP, actor, obj=flag, detail=f"{action}{' (resolves)' if resolves else ''}")
         return follow_up, True
+
+
+def flag_guidance(flag):
+    """What the instrument tells the clinician to do about this flag ("" for one it does not know)."""
+    if flag.kind == SafetyFlag.Kind.NOT_ASSESSED:
+        return ("Ask the questions not answered when it is safe to do so, or record why they cannot be asked; "
+                "until then the client's safety is not known.")
+    key = flag.screening.instrument_key if flag.screening else None
+    for instrument_key in filter(None, (key, "tbsc-2", "tbsc-1")):
+        item = next((i for i in load_instrument(instrument_key).safety_items if i.key == flag.item_key), None)
+        if item:
+            return item.guidance
+    return ""

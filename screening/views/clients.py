@@ -32,8 +32,8 @@ def home(request):
     )
     caseload = caseload_for(request.user).select_related("clinic").with_last_completed()
     groups, counts = schedule.group_caseload(caseload, timezone.localdate(), HOME_LIST_LIMIT)
-    open_flags = caseload_flags_for(request.user).select_related("client").annotate(
-        follow_up_count=Count("follow_ups")).order_by("raised_at")
+    open_flags = caseload_flags_for(request.user).select_related("client", "screening").annotate(
+        follow_up_count=Count("follow_ups")).in_tier_order()
     return render(request, "screening/home.html", {
         "drafts": drafts, "overdue": groups[schedule.OVERDUE], "due": groups[schedule.DUE],
         "never": groups[schedule.NEVER], "open_flags": open_flags, "counts": counts, "limit": HOME_LIST_LIMIT,
@@ -80,7 +80,7 @@ def client_detail(request, client_id):
     screenings = list(client.screenings.select_related("clinician").order_by("-started_at"))
     instrument = load_instrument()
     # The client is already scoped; its flags, oldest first, with how many follow-ups each has.
-    flags = list(client.safety_flags.select_related("screening").annotate(
+    flags = list(client.safety_flags.select_related("screening", "withdrawn_by").annotate(
         follow_up_count=Count("follow_ups")).order_by("raised_at"))
     completed = [s for s in screenings if not s.is_draft]
     last = local_date(max(s.completed_at for s in completed)) if completed else None
@@ -94,7 +94,7 @@ def client_detail(request, client_id):
         "due": schedule.due_status(last, client.interval_days, timezone.localdate(), client.discharged_on),
         "has_screenings": bool(screenings),
         "flags": flags,
-        "open_flags": [f for f in flags if f.is_open],
+        "open_flags": sorted((f for f in flags if f.is_open), key=lambda f: (f.tier, f.raised_at)),
     })
 
 

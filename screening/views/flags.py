@@ -9,6 +9,7 @@ from clinicians.actors import Actor
 from clinicians.decorators import clinic_member_required
 from screening import audit_actions as A
 from screening import flags
+from screening.flags import flag_guidance
 from screening.forms.flags import RESOLUTION_REFUSED, FollowUpForm
 from screening.scoping import flags_for, get_flag_for_user
 
@@ -40,6 +41,7 @@ def flag_detail(request, flag_id):
     return render(request, "screening/flag_detail.html", {
         "flag": flag, "client": flag.client, "follow_ups": flag.follow_ups.select_related("recorded_by"),
         "form": form, "resources": flag.client.clinic.crisis_resources.splitlines(),
+        "guidance": flag_guidance(flag),
     }, status=status)
 
 
