@@ -3,10 +3,11 @@ plain-text summary only format it."""
 
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.utils import timezone
 
-from screening.instrument import BOND_ABUSER, BOND_V2V
-from screening.instrument import NO_ANSWER_LABELS, NO_ANSWER_STATES
+from screening.flags import flag_guidance
+from screening.instrument import ACT_NOW, BOND_ABUSER, BOND_V2V, NO_ANSWER_LABELS, NO_ANSWER_STATES, SAFETY, TIERS
 from screening.scoring import BondScore, ProtectiveScore
 
 BOND_HEADINGS = {BOND_ABUSER: "Abuser-bond indicators", BOND_V2V: "Victim-to-victim indicators"}
@@ -31,9 +32,48 @@ class Flag:
     recurring: bool = False
     follow_ups: tuple[FollowUpNote, ...] = ()
     flag_id: str = ""
+    tier: str = ACT_NOW
+    detail: str = ""  # "not fully assessed": which questions, and why
+    raised: str = ""  # date the flag was raised
+    age_days: int | None = None
+    last_follow_up: str = ""  # "2026-02-03 Safety plan made or updated", or ""
+    origin: str = ""  # carried-over flags: "intake screening 2026-01-05", "a discarded draft"
+
+    @property
+    def tier_label(self):
+        return TIERS.get(self.tier, self.tier)
+
+    @property
+    def is_open(self):
+        return self.status.startswith("Open")
+
+
+NO_FLAGS = "No safety flags: every safety question was answered “No” and no flag is open from an earlier screening."
+
+
+def safety_headline(all_no, current, carried, not_assessed):
+    """The first words of every report's safety section. "No safety flags" only when every safety
+    question asked was answered "No" and nothing is open from before: unasked is not "No"."""
+    if all_no and not current and not carried and not not_assessed:
+        return NO_FLAGS
+    parts = []
+    if current:
+        tiers = [f"{sum(1 for f in current if f.tier == tier)} {TIERS[tier].lower()}" for tier in TIERS
+                 if any(f.tier == tier for f in current)]
+        parts.append(f"Safety flags raised in this screening: {', '.join(tiers)}.")
+    if not_assessed:
+        parts.append(f"Safety not fully assessed: {len(not_assessed)} question{'s' if len(not_assessed) != 1 else ''} "
+                     "without a “Yes” or “No” answer.")
+    if carried:
+        parts.append(f"Still open from earlier: {len(carried)} flag{'s' if len(carried) != 1 else ''}.")
+    if not parts:
+        parts.append("Safety questions were not all answered “No”; see below.")
+    return " ".join(parts)
 
 
 def flag_status(flag, follow_up_count):
+    if flag.withdrawn_at:
+        return f"Withdrawn {timezone.localtime(flag.withdrawn_at):%Y-%m-%d}: entered in error"
     if flag.resolved_at:
         return f"Resolved {timezone.localtime(flag.resolved_at):%Y-%m-%d}"
     if follow_up_count:
@@ -52,14 +92,71 @@ def follow_up_notes(flag):
     )
 
 
-def screening_flags(screening, guidance):
-    """The screening's flag records with their follow-ups; guidance: {item_key: text}."""
-    records = screening.safety_flags.prefetch_related("follow_ups__recorded_by")
-    return tuple(
-        Flag(title=f.title, guidance=guidance.get(f.item_key, ""), status=flag_status(f, len(f.follow_ups.all())),
-             recurring=f.recurring, follow_ups=follow_up_notes(f), flag_id=str(f.id))
-        for f in records
+def _origin(flag):
+    if flag.screening_id is None:
+        return "a draft that was discarded" + (
+            f" on {timezone.localtime(flag.draft_discarded_at):%Y-%m-%d}" if flag.draft_discarded_at else "")
+    when = timezone.localtime(flag.screening.completed_at or flag.raised_at)
+    state = "" if flag.screening.completed_at else "unfinished "
+    return f"{state}{flag.screening.get_kind_display().lower()} screening of {when:%Y-%m-%d}"
+
+
+def report_flag(flag, now, carried=False):
+    """One flag record as report data (follow-ups prefetched)."""
+    notes = follow_up_notes(flag)
+    last = notes[-1] if notes else None
+    return Flag(
+        title=flag.title, guidance=flag_guidance(flag), status=flag_status(flag, len(notes)),
+        recurring=flag.recurring, follow_ups=notes, flag_id=str(flag.id), tier=flag.tier, detail=flag.detail,
+        raised=timezone.localtime(flag.raised_at).strftime("%Y-%m-%d"),
+        age_days=(now - flag.raised_at).days,
+        last_follow_up=f"{last.date} {last.action}" if last else "",
+        origin=_origin(flag) if carried else "",
     )
+
+
+def _in_tier_order(flags):
+    return tuple(sorted(flags, key=lambda f: (f.tier, f.raised)))
+
+
+def safety_flags_of(screening, now):
+    """(this screening's flags, flags carried over), each by tier, from one query.
+
+    This screening's: those raised in it, except any withdrawn as entered in error. Carried over:
+    the client's flags still open now that were raised before this screening was completed, in
+    another screening or in a discarded draft: safety follows the client until followed up.
+    """
+    mine = Q(screening=screening, withdrawn_at__isnull=True)
+    earlier = (Q(resolved_at__isnull=True, withdrawn_at__isnull=True, raised_at__lt=screening.completed_at or now)
+               & ~Q(screening=screening))
+    records = (
+        screening.client.safety_flags.filter(mine | earlier)
+        .select_related("screening").prefetch_related("follow_ups__recorded_by")
+    )
+    current, carried = [], []
+    for flag in records:
+        if flag.screening_id == screening.id:
+            current.append(report_flag(flag, now))
+        else:
+            carried.append(report_flag(flag, now, carried=True))
+    return _in_tier_order(current), _in_tier_order(carried)
+
+
+def not_assessed_questions(instrument, answers, reasons):
+    """The safety questions asked that have no "Yes" or "No", with why (and the reason given)."""
+    rows = []
+    for item in instrument.safety_items:
+        value = answers.get((SAFETY, item.key))
+        if not instrument.is_asked(item, answers) or value in (0, 1):
+            continue
+        why = answer_label((), value, instrument, reasons.get((SAFETY, item.key), ""))
+        rows.append(f"{item.flag}: {why}")
+    return tuple(rows)
+
+
+def all_safety_no(instrument, answers):
+    asked = [item for item in instrument.safety_items if instrument.is_asked(item, answers)]
+    return bool(asked) and all(answers.get((SAFETY, item.key)) == 0 for item in asked)
 
 
 @dataclass(frozen=True)
@@ -103,14 +200,31 @@ class IntakeReport:
     kind: str
     period: str
     disclaimer: str
-    flags: tuple[Flag, ...]
-    safety_declined: tuple[str, ...]
+    flags: tuple[Flag, ...]  # raised in this screening, by tier
+    safety_declined: tuple[str, ...]  # safety questions without a Yes or No, with why
     crisis_resources: tuple[str, ...]
     bonds: tuple[BondSection, ...]
     protective: ProtectiveScore
     notes: str
     appendix: tuple[AppendixSection, ...]
     amendments: tuple[AmendmentNote, ...] = ()
+    carried: tuple[Flag, ...] = ()  # still open from earlier screenings
+    all_safety_no: bool = False  # every safety question asked was answered "No"
+    as_of: str = ""  # when flag statuses were read
+
+    @property
+    def safety_headline(self):
+        return safety_headline(self.all_safety_no, self.flags, self.carried, self.safety_declined)
+
+    @property
+    def safety_clear(self):
+        return self.safety_headline == NO_FLAGS
+
+    @property
+    def flags_by_tier(self):
+        """[(tier label, flags)] for the tiers that have flags, "Act this session" first."""
+        return [(TIERS[tier], [f for f in self.flags if f.tier == tier]) for tier in TIERS
+                if any(f.tier == tier for f in self.flags)]
 
 
 def answer_label(options, value, instrument=None, reason=""):
@@ -167,6 +281,8 @@ def build_intake_report(screening):
     )
 
     clinic = screening.client.clinic
+    now = timezone.now()
+    current_flags, carried = safety_flags_of(screening, now)
     when = timezone.localtime(screening.completed_at or screening.started_at)
     return IntakeReport(
         clinic_name=clinic.name,
@@ -178,8 +294,11 @@ def build_intake_report(screening):
         kind=screening.get_kind_display(),
         period=instrument.period,
         disclaimer=instrument.disclaimer,
-        flags=screening_flags(screening, {i.key: i.guidance for i in instrument.safety_items}),
-        safety_declined=tuple(p.title for p in scores.safety_declined),
+        flags=current_flags,
+        safety_declined=not_assessed_questions(instrument, answers, reasons),
+        carried=carried,
+        all_safety_no=all_safety_no(instrument, answers),
+        as_of=timezone.localtime(now).strftime("%Y-%m-%d %H:%M"),
         crisis_resources=tuple(
             line.strip() for line in (screening.crisis_resources or clinic.crisis_resources).splitlines() if line.strip()
         ),

@@ -41,8 +41,8 @@ ZEBRA = colors.HexColor("#f7f8fa")
 URGENT_BORDER = colors.HexColor("#8b0000")
 URGENT_BG = colors.HexColor("#fdecea")
 URGENT_TEXT = colors.HexColor("#7a0000")
-AMBER_BORDER = colors.HexColor("#b26a00")
-AMBER_BG = colors.HexColor("#fff4e0")
+GREEN_BORDER = colors.HexColor("#1e6b3a")
+GREEN_BG = colors.HexColor("#e9f5ee")
 BOND_COLOURS = {  # (band edge, band tint), by bond type; anything else gets the neutral pair
     "abuser": (colors.HexColor("#1f4e79"), colors.HexColor("#e8eef6")),
     "v2v": (colors.HexColor("#6a2c70"), colors.HexColor("#f3eaf4")),
@@ -50,8 +50,6 @@ BOND_COLOURS = {  # (band edge, band tint), by bond type; anything else gets the
 NEUTRAL_BAND = (colors.HexColor("#4a5560"), colors.HexColor("#eef0f3"))
 
 NOT_SCREENED = "This bond was not screened in this administration."
-NO_FLAGS = "No safety flags were raised."
-URGENT_HEADING = "URGENT: safety flags raised"
 DASH = "\u2014"
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -191,8 +189,8 @@ class ReportPDF:
             "box": ParagraphStyle("box", parent=base, spaceAfter=0),
             "box_bullet": ParagraphStyle("box_bullet", parent=base, leftIndent=16, bulletIndent=5, bulletFontName=FONT,
                                          spaceAfter=0),
-            "amber_head": ParagraphStyle("amber_head", parent=base, fontName=FONT_BOLD, spaceAfter=0,
-                                         textColor=colors.HexColor("#6b4000")),
+            "tier_head": ParagraphStyle("tier_head", parent=base, fontName=FONT_BOLD, spaceBefore=4, spaceAfter=0,
+                                        textColor=URGENT_TEXT),
         }
 
     def p(self, markup, style="body", **kwargs):
@@ -292,30 +290,43 @@ class IntakeReportPDF(ReportPDF):
         return self._header_block(f"Trauma bonding screening {DASH} {r.kind}", rows)
 
     def _safety(self):
+        """Safety first. "No safety flags" only when report.safety_clear: every safety question asked
+        was answered "No" and nothing is open from before; otherwise what is open or not assessed."""
         r = self.report
-        declined = f"Safety questions declined or not asked: {esc('; '.join(r.safety_declined))}"
-        if not r.flags:
-            story = [self.p(NO_FLAGS)]
-            if r.safety_declined:
-                story += [Spacer(1, 4), self._box([[self.p(declined, "amber_head")]], AMBER_BORDER, AMBER_BG, 1.5)]
-            return story + [Spacer(1, 6)]
-
-        rows = [[self.p(esc(URGENT_HEADING), "urgent_head")]]
-        for flag in r.flags:
-            title = esc(flag.title) + (" (recurring: also raised at the previous screening)" if flag.recurring else "")
-            rows.append([self.p(f"<b>{title}</b><br/>{esc(flag.guidance)}", "box")])
-            if flag.status:
-                rows.append([self.p(f"<i>Follow-up: {esc(flag.status)}</i>", "box")])
-            for f in flag.follow_ups:
-                done = " (resolved the flag)" if f.resolves else ""
-                rows.append([self.p(f"{esc(f.date)}, {esc(f.by)}: {esc(f.action)}{done}. {esc(f.note)}", "box_bullet",
-                                    bulletText="\u2022")])
+        if r.safety_clear:
+            return [self._box([[self.p(esc(r.safety_headline), "box")]], GREEN_BORDER, GREEN_BG, 1), Spacer(1, 6)]
+        rows = [[self.p(esc(f"Safety: {r.safety_headline}"), "urgent_head")]]
+        for tier, flags in r.flags_by_tier:
+            rows.append([self.p(f"<b>{esc(tier)}</b>", "tier_head")])
+            for flag in flags:
+                rows += self._flag_rows(flag, r.as_of)
+        if r.safety_declined:
+            rows.append([self.p("<b>Safety not fully assessed</b> (unanswered is not \u201cNo\u201d)", "tier_head")])
+            rows += [[cell] for cell in self.bullets(r.safety_declined, "box_bullet")]
+        if r.carried:
+            rows.append([self.p(f"<b>Still open from earlier</b> (as of {esc(r.as_of)})", "tier_head")])
+            for flag in r.carried:
+                follow = f"last follow-up {flag.last_follow_up}" if flag.last_follow_up else "no follow-up recorded"
+                rows.append([self.p(
+                    f"<b>{esc(flag.tier_label)}: {esc(flag.title)}</b>" + (f" ({esc(flag.detail)})" if flag.detail else "")
+                    + f" {DASH} raised {esc(flag.raised)} at the {esc(flag.origin)}, {flag.age_days} day"
+                    + ("s" if flag.age_days != 1 else "") + f" ago; {esc(follow)}.", "box")])
         rows.append([self.p("<b>Crisis resources:</b>", "box")])
         resources = r.crisis_resources or ("None on file for this clinic.",)
         rows += [[cell] for cell in self.bullets(resources, "box_bullet")]
-        if r.safety_declined:
-            rows.append([self.p(f"<b>{declined}</b>", "box")])
         return [self._box(rows, URGENT_BORDER, URGENT_BG, 3), Spacer(1, 6)]
+
+    def _flag_rows(self, flag, as_of):
+        title = esc(flag.title) + (" (recurring: also raised at the previous screening)" if flag.recurring else "")
+        detail = f" {esc(flag.detail)}." if flag.detail else ""
+        rows = [[self.p(f"<b>{title}</b>{detail}<br/>{esc(flag.guidance)}", "box")]]
+        if flag.status:
+            rows.append([self.p(f"<i>Follow-up, as of {esc(as_of)}: {esc(flag.status)}</i>", "box")])
+        for f in flag.follow_ups:
+            done = " (resolved the flag)" if f.resolves else ""
+            rows.append([self.p(f"{esc(f.date)}, {esc(f.by)}: {esc(f.action)}{done}. {esc(f.note)}", "box_bullet",
+                                bulletText="\u2022")])
+        return rows
 
     def _bond(self, section):
         intro = [Spacer(1, 14), self._band(section.heading, section.bond_type), Spacer(1, 6)]

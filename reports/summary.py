@@ -31,13 +31,23 @@ def intake_note_summary(report):
         f"{report.kind} screening for trauma bonding, {report.date}, client {report.client_code}, "
         f"by {report.clinician}; instrument {report.instrument_key}."
     ]
-    if report.flags:
-        flags = "; ".join(flag.title + (f" ({flag.status.lower()})" if flag.status else "") for flag in report.flags)
-        paragraphs.append(f"URGENT safety flags raised: {flags}. Crisis resources were shown with the results.")
-    else:
-        paragraphs.append("No safety flags were raised.")
+    paragraphs.append("Safety: " + report.safety_headline)
+    for tier, flags in report.flags_by_tier:
+        listed = "; ".join(flag.title + (f" ({flag.detail})" if flag.detail else "")
+                           + (f", {flag.status.lower()} as of {report.as_of}" if flag.status else "") for flag in flags)
+        paragraphs.append(f"{tier}: {listed}.")
     if report.safety_declined:
-        paragraphs.append("Safety questions declined or not asked: " + "; ".join(report.safety_declined) + ".")
+        paragraphs.append("Safety not fully assessed (unanswered is not “No”): " + "; ".join(report.safety_declined) + ".")
+    if report.carried:
+        listed = "; ".join(
+            f"{flag.title} ({flag.tier_label.lower()}), raised {flag.raised} at the {flag.origin}, "
+            f"{flag.age_days} day{'s' if flag.age_days != 1 else ''} ago, "
+            + (f"last follow-up {flag.last_follow_up}" if flag.last_follow_up else "no follow-up recorded")
+            for flag in report.carried
+        )
+        paragraphs.append(f"Still open from earlier, as of {report.as_of}: {listed}.")
+    if not report.safety_clear:
+        paragraphs.append("Crisis resources were shown to the clinician with the results.")
     paragraphs += [bond_paragraph(section, report.period) for section in report.bonds]
     p = report.protective
     paragraphs.append(

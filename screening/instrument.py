@@ -71,6 +71,9 @@ class Indicator:
 ACT_NOW = "act_now"
 FOLLOW_UP = "follow_up"
 TIERS = {ACT_NOW: "Act this session", FOLLOW_UP: "Follow up"}
+# tbsc-1 (schema 1) has no tiers in its published file: these of its items are followed up at the
+# next session; the others ask for action in this one.
+SCHEMA_1_FOLLOW_UP = frozenset({"safety-substance-use", "safety-severe-symptoms"})
 
 
 @dataclass(frozen=True)
@@ -304,7 +307,10 @@ def parse_instrument(data):
             for i in data["bond_items"]
         ),
         safety_items=tuple(
-            SafetyItem(**item_fields(i, "key", "text", "flag", "guidance", "source", "tier", "text_intake", "prompt"))
+            SafetyItem(**{
+                **({"tier": FOLLOW_UP if i["key"] in SCHEMA_1_FOLLOW_UP else ACT_NOW} if data.get("schema", 1) < 2 else {}),
+                **item_fields(i, "key", "text", "flag", "guidance", "source", "tier", "text_intake", "prompt"),
+            })
             for i in data["safety_items"]
         ),
         protective_items=tuple(

@@ -161,7 +161,8 @@ def test_results_and_client_pages_show_flags_and_status(logged_in, client_record
     screening = make_screening(client_record, clinician, safety_yes=("safety-physical-violence",))
     flag = screening.safety_flags.get()
     results = logged_in.get(reverse("reports:results", args=[screening.id])).content.decode()
-    assert "Follow-up: Open: no follow-up recorded" in results and reverse("screening:flag_detail", args=[flag.id]) in results
+    assert re.search(r"Follow-up, as of \d{4}-\d\d-\d\d \d\d:\d\d: Open: no follow-up recorded", results)
+    assert reverse("screening:flag_detail", args=[flag.id]) in results
     detail = logged_in.get(reverse("screening:client_detail", args=[client_record.id])).content.decode()
     assert "1 open safety flag" in detail and "Safety flag history" in detail
     _post(logged_in, flag, resolves="on")
@@ -174,9 +175,11 @@ def test_pdfs_show_follow_up_status(logged_in, client_record, clinician, make_sc
     violence = screening.safety_flags.get(item_key="safety-physical-violence")
     _post(logged_in, violence, action="safety_plan", note="Hotline number given.", resolves="on")
     text = _pdf_text(logged_in.get(reverse("reports:intake_pdf", args=[screening.id])))
-    urgent = text[text.index("URGENT"):text.index("Abuser-bond indicators")]
-    assert "Follow-up: Resolved" in urgent and "Hotline number given." in urgent
-    assert "Follow-up: Open: no follow-up recorded" in urgent
+    urgent = text[text.index("Safety: Safety flags raised"):text.index("Abuser-bond indicators")]
+    assert re.search(r"Follow-up, as of [\d: -]+: Resolved", urgent) and "Hotline number given." in urgent
+    assert re.search(r"Follow-up, as of [\d: -]+: Open: no follow-up recorded", urgent)
+    assert urgent.index("Act this session") < urgent.index("Physical violence") < urgent.index("Follow up") \
+        < urgent.index("Alcohol or drug use to cope")
     text = _pdf_text(logged_in.get(reverse("reports:progress_pdf", args=[client_record.id])))
     history = text[text.index("Safety flags over time"):text.index("Abuser-bond indicators")]
     assert "Physical violence: Resolved" in history and "Alcohol or drug use to cope: Open: no follow-up recorded" in history

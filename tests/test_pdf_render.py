@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 from pypdf import PdfReader
 
-from reports.data import AnswerRow, AppendixSection, BondSection, Flag, IntakeReport
+from reports.data import NO_FLAGS, AnswerRow, AppendixSection, BondSection, Flag, IntakeReport
 from reports.pdf import IntakeReportPDF, esc
 from screening.scoring import BondScore, Present, ProtectiveScore, StageScore
 
@@ -134,7 +134,8 @@ def test_is_pdf(default_pdf):
 
 @pytest.mark.parametrize("heading", [
     "Trauma bonding screening \u2014 Intake",
-    "URGENT: safety flags raised",
+    "Safety: Safety flags raised in this screening: 2 act this session.",
+    "Act this session",
     "Abuser-bond indicators",
     "Victim-to-victim indicators",
     "Protective factors",
@@ -161,7 +162,7 @@ def test_kind_in_title():
 
 
 def test_section_order(default_text):
-    urgent = default_text.index("URGENT: safety flags raised")
+    urgent = default_text.index("Safety: Safety flags raised")
     abuser = default_text.index("Abuser-bond indicators")
     v2v = default_text.index("Victim-to-victim indicators")
     protective = default_text.index("Protective factors")
@@ -171,7 +172,7 @@ def test_section_order(default_text):
 
 
 def test_urgent_box_contents(default_text):
-    box = default_text[default_text.index("URGENT"):default_text.index("Abuser-bond indicators")]
+    box = default_text[default_text.index("Safety:"):default_text.index("Abuser-bond indicators")]
     assert "Suicidal thoughts or self-harm" in box
     assert "Immediate professional help is needed: contact the 988 Suicide & Crisis Lifeline." in box
     assert "Physical violence" in box
@@ -320,25 +321,42 @@ def test_markup_in_every_data_field_is_escaped():
 
 
 def test_no_flags():
-    text = full_text(render(make_report(flags=False)))
-    assert "No safety flags were raised." in text
-    assert "URGENT" not in text
+    text = full_text(render(make_report(flags=False, all_safety_no=True)))
+    assert NO_FLAGS in text
+    assert "Act this session" not in text
     assert "Crisis resources" not in text
-    assert text.index("No safety flags were raised.") < text.index("Abuser-bond indicators")
+    assert text.index(NO_FLAGS) < text.index("Abuser-bond indicators")
 
 
-def test_declined_safety_without_flags_gets_its_own_box():
-    text = full_text(render(make_report(flags=False, declined=("Physical violence", "Suicidal thoughts"))))
-    assert "No safety flags were raised." in text
-    assert "URGENT" not in text
-    declined = text.index("Safety questions declined or not asked: Physical violence; Suicidal thoughts")
-    assert declined < text.index("Abuser-bond indicators")
+def test_no_flags_needs_every_safety_answer_to_be_no():
+    # No flag, but not every safety question answered "No" (say, one unanswered): no reassurance.
+    text = full_text(render(make_report(flags=False, all_safety_no=False)))
+    assert "No safety flags" not in text and "Crisis resources" in text
 
 
-def test_declined_safety_with_flags_is_in_urgent_box():
-    text = full_text(render(make_report(flags=True, declined=("Physical violence",))))
-    box = text[text.index("URGENT"):text.index("Abuser-bond indicators")]
-    assert "Safety questions declined or not asked: Physical violence" in box
+def test_declined_safety_without_flags_is_never_reassuring():
+    text = full_text(render(make_report(flags=False, declined=("Physical violence: Client declined", "Suicidal thoughts: Not asked"),
+                                        all_safety_no=False)))
+    assert "No safety flags" not in text
+    box = text[text.index("Safety: Safety not fully assessed: 2 questions"):text.index("Abuser-bond indicators")]
+    assert "Physical violence: Client declined" in box and "Suicidal thoughts: Not asked" in box
+
+
+def test_declined_safety_with_flags_is_in_the_safety_box():
+    text = full_text(render(make_report(flags=True, declined=("Physical violence: Client declined",))))
+    box = text[text.index("Safety:"):text.index("Abuser-bond indicators")]
+    assert "Safety not fully assessed" in box and "Physical violence: Client declined" in box
+
+
+def test_carried_over_flags_come_before_the_bonds():
+    carried = (Flag("Unsafe to leave or reduce contact", "", status="Open: no follow-up recorded", tier="act_now",
+                    raised="2025-01-02", age_days=71, origin="intake screening of 2025-01-02"),)
+    text = full_text(render(make_report(flags=False, all_safety_no=True, carried=carried, as_of="2025-03-14 10:00")))
+    assert "No safety flags" not in text
+    box = text[text.index("Safety: Still open from earlier: 1 flag."):text.index("Abuser-bond indicators")]
+    assert "Still open from earlier (as of 2025-03-14 10:00)" in box
+    assert "Act this session: Unsafe to leave or reduce contact" in box and "71 days ago" in box
+    assert "no follow-up recorded" in box
 
 
 def test_metadata(default_pdf):

@@ -6,6 +6,8 @@ import re
 from django.urls import reverse
 from pypdf import PdfReader
 
+from reports.data import NO_FLAGS
+
 NASTY = "<b>bold</b> & <script>alert(1)</script>"
 
 
@@ -20,7 +22,7 @@ def test_sections_flags_and_scores(logged_in, client_record, clinician, make_scr
     screening.save(update_fields=["abuser_label"])
     text = _text(logged_in.get(reverse("reports:intake_pdf", args=[screening.id])))
 
-    urgent = text.index("URGENT")
+    urgent = text.index("Safety: Safety flags raised in this screening")
     abuser = text.index("Abuser-bond indicators")
     v2v = text.index("Victim-to-victim indicators")
     protective = text.index("Protective factors")
@@ -43,4 +45,4 @@ def test_bond_not_screened_says_so(logged_in, client_record, clinician, make_scr
     text = _text(logged_in.get(reverse("reports:intake_pdf", args=[screening.id])))
     abuser_part = text[text.index("Abuser-bond indicators"):text.index("Victim-to-victim indicators")]
     assert "This bond was not screened in this administration." in abuser_part
-    assert "No safety flags were raised." in text and "URGENT" not in text
+    assert NO_FLAGS in text and "Act this session" not in text

@@ -1,9 +1,11 @@
 """Reports: what a completed screening's intake report holds, assembled as plain data."""
 
+import re
+
 from django.urls import reverse
 
 from clinicians.actors import Actor
-from reports.data import BOND_HEADINGS, DECLINED_LABEL, build_intake_report
+from reports.data import BOND_HEADINGS, DECLINED_LABEL, NO_FLAGS, build_intake_report
 from reports.summary import intake_note_summary
 from screening import services
 from screening.models import Answer, Screening
@@ -52,8 +54,12 @@ def test_declined_answers_are_labelled(client_record, clinician, make_screening,
     assert problems == []
     report = build_intake_report(screening)
     assert report.appendix[0].rows[0].answer == DECLINED_LABEL
-    assert report.safety_declined == ("Alcohol or drug use to cope",)
+    assert report.safety_declined == (f"Alcohol or drug use to cope: {DECLINED_LABEL}",)
     assert report.bonds[1].score.declined == 1
+    # A declined safety question is not "No": the report does not say there are no flags.
+    assert not report.all_safety_no and not report.safety_clear
+    assert report.safety_headline.startswith("Safety flags raised in this screening: 1 follow up.")
+    assert "Safety not fully assessed: 1 question" in report.safety_headline
 
 
 def test_summary_has_a_paragraph_per_bond(client_record, clinician, make_screening):
@@ -63,7 +69,7 @@ def test_summary_has_a_paragraph_per_bond(client_record, clinician, make_screeni
     abuser = next(p for p in paragraphs if p.startswith("Abuser bond (ex-partner)"))
     v2v = next(p for p in paragraphs if p.startswith("Victim-to-victim bond (friend from group)"))
     assert "33.3% of the maximum" in abuser and "33.3% of the maximum" in v2v
-    assert "No safety flags were raised." in paragraphs
+    assert f"Safety: {NO_FLAGS}" in paragraphs
     assert "Clinician notes: Follow up next week." in paragraphs
     assert paragraphs[-1].endswith("not a diagnosis.")
 
@@ -72,7 +78,10 @@ def test_summary_says_when_a_bond_was_not_screened(client_record, clinician, mak
     screening = make_screening(client_record, clinician, bonds=("v2v",), safety_yes=("safety-unsafe-to-leave",))
     summary = intake_note_summary(build_intake_report(screening))
     assert "Abuser bond: not screened in this administration." in summary
-    assert "URGENT safety flags raised: Unsafe to leave or reduce contact (open: no follow-up recorded)." in summary
+    assert "Safety: Safety flags raised in this screening: 1 act this session." in summary
+    assert re.search(r"Act this session: Unsafe to leave or reduce contact, open: no follow-up recorded as of "
+                     r"\d{4}-\d\d-\d\d \d\d:\d\d\.", summary)
+    assert "Crisis resources were shown to the clinician with the results." in summary
 
 
 def test_results_come_from_the_stored_scores(logged_in, client_record, clinician, make_screening, instrument):

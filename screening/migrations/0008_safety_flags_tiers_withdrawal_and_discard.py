@@ -5,7 +5,8 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-# tbsc-1's items whose flags are followed up at the next session rather than acted on in this one.
+# tbsc-1's items whose flags are followed up at the next session rather than acted on in this one
+# (screening.instrument.SCHEMA_1_FOLLOW_UP, written out: a migration keeps its own copy).
 FOLLOW_UP_ITEMS = ["safety-substance-use", "safety-severe-symptoms"]
 
 
