@@ -1,8 +1,7 @@
 """The trend chart of one bond over re-screenings: one reportlab Drawing, drawn into the progress PDF
 as it is and turned into SVG for the web page (svg()).
 
-Top panel: the total as % of the maximum. Bottom panel: how many stages and warning signs were
-present. Dates on the axis; a red triangle marks a screening that raised a safety flag.
+Top panel: the total as % of the maximum. Bottom panel: how many warning signs were endorsed. Dates on the axis; a red triangle marks a screening that raised a safety flag.
 """
 
 import re
@@ -14,7 +13,6 @@ from reportlab.lib import colors
 from reports.fonts import FONT, register_fonts
 
 TOTAL = colors.HexColor("#1f4e79")
-STAGES = colors.HexColor("#6a2c70")
 SIGNS = colors.HexColor("#b26a00")
 FLAG = colors.HexColor("#b00020")
 GRID = colors.HexColor("#d5d8dc")
@@ -73,13 +71,13 @@ def trend_drawing(series, title, width=480, height=260):
             y = top_y + top_h + 2
             d.add(Polygon([x - 4, y, x + 4, y, x, y + 7], fillColor=FLAG, strokeColor=None))
 
-    # The counts' axis runs to the larger of the instrument's stages and warning signs.
-    count_max = max(max(p.stages_total, p.signs_applicable) for p in series)
+    # The count's axis runs to the number of warning signs asked for this bond. (No "stages" line: a
+    # stage counts as endorsed at one "Sometimes", so a count of stages says little; their scores
+    # are in the tables.)
+    count_max = max(p.signs_applicable for p in series) or 1
     _panel(d, LEFT, bottom_y, plot_w, bottom_h, count_max, sorted({0, count_max // 2, count_max}))
-    _line(d, xs, [p.stages for p in series], STAGES, bottom_y, bottom_h, count_max)
     _line(d, xs, [p.signs for p in series], SIGNS, bottom_y, bottom_h, count_max, dashed=True)
     for x, p in zip(xs, series):
-        d.add(Rect(x - 2.2, bottom_y + bottom_h * p.stages / count_max - 2.2, 4.4, 4.4, fillColor=STAGES, strokeColor=None))
         d.add(Rect(x - 2.2, bottom_y + bottom_h * p.signs / count_max - 2.2, 4.4, 4.4, fillColor=SIGNS, strokeColor=None))
 
     # Date labels: as many as fit without overlapping, always the first and the last.
@@ -94,8 +92,8 @@ def trend_drawing(series, title, width=480, height=260):
     # Legend, in words as well as colour.
     y = 4
     x = LEFT
-    for colour, text in ((TOTAL, "total, % of maximum (top)"), (STAGES, f"stages present (of {series[-1].stages_total})"),
-                         (SIGNS, "warning signs present (dashed)")):
+    for colour, text in ((TOTAL, "total, % of maximum (top)"),
+                         (SIGNS, f"warning signs endorsed (of {series[-1].signs_applicable}, dashed)")):
         d.add(Rect(x, y, 8, 8, fillColor=colour, strokeColor=None))
         d.add(String(x + 11, y + 1, text, fontName=FONT, fontSize=7, fillColor=TEXT))
         x += 14 + 4.2 * len(text)

@@ -9,8 +9,28 @@ def local_date(moment):
     return timezone.localtime(moment).date()
 
 
+def timepoints(screenings):
+    """{screening id: (label, days since intake)} for completed screenings: "Intake", then
+    "Re-screen 1", "Re-screen 2", … in completion order; days count from the intake's local date."""
+    done = sorted((s for s in screenings if s.completed_at), key=lambda s: s.completed_at)
+    intake = next((s for s in done if s.kind == "intake"), None)
+    start = local_date(intake.completed_at) if intake else None
+    result, n = {}, 0
+    for s in done:
+        if s.kind == "intake":
+            label = "Intake"
+        else:
+            n += 1
+            label = f"Re-screen {n}"
+        days = (local_date(s.completed_at) - start).days if start else None
+        result[s.id] = (label, days)
+    return result
+
+
 def points(screenings):
     """Points of completed screenings and drafts, from Screening rows (scores as stored)."""
+    screenings = list(screenings)
+    marks = timepoints(screenings)
     return [
         Point(
             id=str(s.id),
@@ -19,6 +39,9 @@ def points(screenings):
             instrument=s.instrument_key,
             scores=s.stored_scores(),
             amended=s.amended_at is not None,
+            labels=(("abuser", s.abuser_label), ("v2v", s.v2v_label)),
+            timepoint=marks.get(s.id, ("Draft", None))[0],
+            days_since_intake=marks.get(s.id, ("", None))[1],
         )
         for s in screenings
     ]
@@ -28,8 +51,10 @@ def bond_titles(instrument):
     return [(b.key, b.title) for b in instrument.bond_types]
 
 
-def history_row(screening, instrument):
+def history_row(screening, instrument, marks=None):
     """One line of a client's history: per bond total, stages and signs, and the flags."""
     scores = screening.stored_scores()
     bonds = [scores.bond(b.key) if scores else None for b in instrument.bond_types]
-    return {"screening": screening, "bonds": bonds, "flags": [f.flag for f in scores.flags] if scores else []}
+    label, days = (marks or {}).get(screening.id, ("Draft" if screening.is_draft else "", None))
+    return {"screening": screening, "bonds": bonds, "flags": [f.flag for f in scores.flags] if scores else [],
+            "timepoint": label, "days": days}

@@ -8,6 +8,11 @@ from dataclasses import dataclass
 from datetime import date
 
 
+# Said beside every change until the checklist has reliability estimates of its own.
+NOT_JUDGED = ("Whether a change of this size is more than measurement error cannot be judged yet: "
+              "there is no reliability estimate for this checklist.")
+
+
 @dataclass(frozen=True)
 class Point:
     id: str
@@ -16,6 +21,12 @@ class Point:
     instrument: str
     scores: object  # screening.scoring.ScreeningScores, or None for a draft
     amended: bool = False
+    labels: tuple = ()  # ((bond_type, label), …): the relationship each bond is about
+    timepoint: str = ""  # "Intake", "Re-screen 1", …
+    days_since_intake: int | None = None
+
+    def label(self, bond_type):
+        return dict(self.labels).get(bond_type, "")
 
     @property
     def completed(self):
@@ -24,16 +35,18 @@ class Point:
 
 @dataclass(frozen=True)
 class ListChange:
-    appeared: tuple[str, ...]
-    gone: tuple[str, ...]
-    still: tuple[str, ...]
+    appeared: tuple[str, ...]  # newly endorsed: not endorsed before, endorsed now
+    gone: tuple[str, ...]  # no longer endorsed: endorsed before, not endorsed now
+    still: tuple[str, ...]  # endorsed both times
+    not_known: tuple[str, ...] = ()  # not known at one of the two: left out of the change
 
 
 def percent_change(before, after):
-    """Change in percentage points between two BondScores, from the raw sums (not the rounded %)."""
+    """Change in percentage points between two BondScores, as printed: the difference of the two
+    percentages shown, so equal values print as no change (65.2% → 65.2% is 0, not +0.1)."""
     if before is None or after is None or not before.scored or not after.scored:
         return None
-    return round(100 * (after.raw / after.maximum - before.raw / before.maximum), 1)
+    return round(after.percent - before.percent, 1)
 
 
 @dataclass(frozen=True)
@@ -48,6 +61,13 @@ class BondChange:
     stages: ListChange
     signs: ListChange
     indicators: ListChange
+    label_before: str = ""
+    label_after: str = ""
+    same_items: bool = True  # the same items answered both times
+
+    @property
+    def same_relationship(self):
+        return self.label_before == self.label_after
 
     @property
     def summary(self):
@@ -57,14 +77,19 @@ class BondChange:
             return "Screened before, not screened this time: no comparison."
         if not self.screened_before:
             return "Not screened before: this is the first screening of this bond."
+        if not self.same_relationship:
+            return (f"Not compared: a different relationship (“{self.label_before or 'no label'}” then, "
+                    f"“{self.label_after or 'no label'}” now).")
         delta = self.percent_delta
         if delta is None:
-            return "Too many items declined to compare totals."
+            return "Too many items without an answer to compare totals."
         if delta == 0:
-            return f"Total unchanged at {self.percent_after:g}% of the maximum."
+            return f"No change in the total: {self.percent_after:g}% of the maximum both times."
         direction = "lower" if delta < 0 else "higher"
-        return (f"Total {abs(delta):g} points {direction}: {self.percent_before:g}% → {self.percent_after:g}% "
-                f"of the maximum ({'fewer or less frequent' if delta < 0 else 'more or more frequent'} indicators reported).")
+        items = "" if self.same_items else (
+            " The items answered differ between the two screenings, so the totals cover different questions.")
+        return (f"Total {direction}: {self.percent_before:g}% → {self.percent_after:g}% of the maximum for answered "
+                f"items ({delta:+g} percentage points).{items} {NOT_JUDGED}")
 
 
 @dataclass(frozen=True)
@@ -80,12 +105,11 @@ class ProtectiveChange:
 
 
 def protective_summary(before, after, items):
-    """A rise in protective factors is good news; say so in words, not only in colour."""
-    if after > before:
-        return f"Good news: protective factors rose from {before} to {after} of {items}."
-    if after < before:
-        return f"Protective factors fell from {before} to {after} of {items}."
-    return f"Protective factors unchanged at {after} of {items}."
+    """Neutral words with the figures: the number of factors is a count, not a score to cheer."""
+    if after == before:
+        return f"Protective factors: no change, {after} of {items} both times."
+    direction = "higher" if after > before else "lower"
+    return f"Protective factors {direction}: {before} → {after} of {items}."
 
 
 @dataclass(frozen=True)
@@ -108,19 +132,25 @@ class SeriesPoint:
     signs: int
     signs_applicable: int
     flagged: bool
+    timepoint: str = ""
+    label: str = ""
 
 
-def list_change(before, after):
+def list_change(before, after, not_known_before=(), not_known_after=()):
+    """What came and went between two lists of endorsed names. A name not known at either time is
+    in neither list: "not known" is never read as "not endorsed"."""
+    unknown = set(not_known_before) | set(not_known_after)
     before_set, after_set = set(before), set(after)
-    order = list(dict.fromkeys([*before, *after]))
+    order = list(dict.fromkeys([*before, *after, *not_known_before, *not_known_after]))
     return ListChange(
-        appeared=tuple(x for x in order if x in after_set and x not in before_set),
-        gone=tuple(x for x in order if x in before_set and x not in after_set),
+        appeared=tuple(x for x in order if x in after_set and x not in before_set and x not in unknown),
+        gone=tuple(x for x in order if x in before_set and x not in after_set and x not in unknown),
         still=tuple(x for x in order if x in before_set and x in after_set),
+        not_known=tuple(x for x in order if x in unknown and not (x in before_set and x in after_set)),
     )
 
 
-def _present(bond, what):
+def _endorsed(bond, what):
     if bond is None:
         return ()
     if what == "stages":
@@ -128,20 +158,38 @@ def _present(bond, what):
     return tuple(p.title for p in getattr(bond, what))
 
 
+def _not_known(bond, what):
+    if bond is None:
+        return ()
+    if what == "stages":
+        return tuple(f"{s.number}. {s.title}" for s in bond.stages_not_known)
+    return tuple(p.title for p in getattr(bond, {"signs_present": "signs_not_known",
+                                                 "indicators_present": "indicators_not_known"}[what]))
+
+
+def _change(before, after, what):
+    return list_change(_endorsed(before, what), _endorsed(after, what), _not_known(before, what), _not_known(after, what))
+
+
 def compare(base, current, bond_types):
     """What changed from base to current. bond_types: [(key, title)] in display order."""
     bonds = []
     for key, title in bond_types:
         before, after = base.scores.bond(key), current.scores.bond(key)
+        same = base.label(key) == current.label(key)
+        compared = before is not None and after is not None and same
         bonds.append(BondChange(
             bond_type=key, title=title,
             screened_before=before is not None, screened_after=after is not None,
             percent_before=before.percent if before else None,
             percent_after=after.percent if after else None,
-            percent_delta=percent_change(before, after),
-            stages=list_change(_present(before, "stages"), _present(after, "stages")),
-            signs=list_change(_present(before, "signs_present"), _present(after, "signs_present")),
-            indicators=list_change(_present(before, "indicators_present"), _present(after, "indicators_present")),
+            percent_delta=percent_change(before, after) if same else None,
+            stages=_change(before, after, "stages") if compared else list_change((), ()),
+            signs=_change(before, after, "signs_present") if compared else list_change((), ()),
+            indicators=_change(before, after, "indicators_present") if compared else list_change((), ()),
+            label_before=base.label(key), label_after=current.label(key),
+            same_items=compared and {m.key for m in before.missing} == {m.key for m in after.missing}
+            and before.answered == after.answered,
         ))
     p_before, p_after = base.scores.protective, current.scores.protective
     return Comparison(
@@ -189,16 +237,27 @@ def changes(points, bond_types):
     )
 
 
-def bond_series(points, bond_type, instrument):
-    """One point per completed screening of this instrument version that screened this bond."""
+def bond_series(points, bond_type, instrument, label=None):
+    """One point per completed screening of this instrument version that screened this bond (about
+    the relationship `label`, when given: a new label starts a new line)."""
     series = []
     for p in completed_in_order(points, instrument):
         bond = p.scores.bond(bond_type)
-        if bond is None:
+        if bond is None or (label is not None and p.label(bond_type) != label):
             continue
         series.append(SeriesPoint(
             screening_id=p.id, date=p.date, percent=bond.percent,
             stages=bond.stages_present, stages_total=len(bond.stages), signs=len(bond.signs_present),
             signs_applicable=bond.signs_applicable, flagged=bool(p.scores.flags),
+            timepoint=p.timepoint, label=p.label(bond_type),
         ))
     return series
+
+
+def relationships(points, bond_type, instrument):
+    """The labels this bond was screened under, in the order they first appear: one trend line each."""
+    labels = []
+    for p in completed_in_order(points, instrument):
+        if p.scores.bond(bond_type) is not None and p.label(bond_type) not in labels:
+            labels.append(p.label(bond_type))
+    return labels

@@ -84,7 +84,8 @@ def test_discard_and_complete_at_once_do_one_or_the_other_whole(clinician, clien
         lambda: complete.post(reverse("screening:screening_complete", args=[draft.id]), {"confirm": "1"}),
         lambda: discard.post(reverse("screening:screening_discard", args=[draft.id])),
     )
-    assert [r.status_code for r in results] == [302, 302], results
+    # The completion finds the draft, or (discarded a moment before) a 404 like any record that is gone.
+    assert results[0].status_code in (302, 404) and results[1].status_code == 302, results
     done = _actions(object_id=str(draft.id))
     if Screening.objects.filter(pk=draft.id).exists():
         assert done == ["screening.started", "screening.completed"]
@@ -93,6 +94,7 @@ def test_discard_and_complete_at_once_do_one_or_the_other_whole(clinician, clien
         assert SafetyFlag.objects.filter(screening_id=draft.id).count() == 1
     else:
         assert done == ["screening.started", "screening.discarded"]
+        assert results[0].status_code in (302, 404)
         assert not Answer.objects.filter(screening_id=draft.id).exists()
         # The disclosure made in the draft outlives it: still open, noted as from a discarded draft.
         kept = SafetyFlag.objects.get(client=client_record)

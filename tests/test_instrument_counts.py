@@ -48,7 +48,7 @@ def test_pages_count_from_the_instrument(logged_in, client_record, small_history
     for name, body in pages.items():
         assert not TBSC1_COUNTS.search(body), (name, TBSC1_COUNTS.search(body).group(0))
     assert "of 3" in pages["client"] and "of 3" in pages["progress"]
-    assert "stages present (of 3)" in pages["progress"]  # the chart's legend, drawn as SVG
+    assert "warning signs endorsed (of 4, dashed)" in pages["progress"]  # the chart's legend, drawn as SVG
 
 
 def test_pdfs_count_from_the_instrument(logged_in, client_record, small_history):
@@ -58,7 +58,7 @@ def test_pdfs_count_from_the_instrument(logged_in, client_record, small_history)
     for text in (intake_text, progress_text):
         assert not TBSC1_COUNTS.search(text), TBSC1_COUNTS.search(text).group(0)
     assert "Item one?" in intake_text and "small-1" in intake_text
-    assert "of 3" in progress_text and "stages present (of 3)" in progress_text
+    assert "of 4" in progress_text and "warning signs endorsed (of 4, dashed)" in progress_text
 
 
 def test_exports_count_from_the_instrument(client, logged_in, clinic_admin, client_record, small_history):

@@ -35,14 +35,15 @@ def test_change_since_intake_and_previous(tiny):
     assert abuser.stages.gone == ("1. First",) and abuser.stages.still == ("2. Second",)
     assert abuser.signs.gone == ("Sign A",) and abuser.signs.appeared == ()
     assert abuser.indicators.gone == ("Fear of the person",)
-    assert "75 points lower" in abuser.summary
+    assert "Total lower: 100% → 25%" in abuser.summary and "(-75 percentage points)" in abuser.summary
+    assert "cannot be judged yet" in abuser.summary
     assert first.flags_before == ("Suicidal thoughts",) and first.flags_after == ()
-    assert first.protective.summary == "Good news: protective factors rose from 0 to 2 of 2."
+    assert first.protective.summary == "Protective factors higher: 0 → 2 of 2."
 
     previous = result.since_previous
     assert previous.base.id == "2"
     abuser = previous.bonds[0]
-    assert abuser.percent_delta == 0 and abuser.summary == "Total unchanged at 25% of the maximum."
+    assert abuser.percent_delta == 0 and abuser.summary == "No change in the total: 25% of the maximum both times."
     assert abuser.stages.gone == ("1. First",) and abuser.signs.gone == ("Sign A",)
     assert previous.protective.factors.appeared == ("Friends",)
 
@@ -63,7 +64,7 @@ def test_declined_items_leave_the_total_unscored(tiny):
                      {"abuser": {"a": DECLINED, "b": DECLINED, "c": 2}})  # 2 of 4 answered: not scored
     abuser = compare(intake, declined, BONDS).bonds[0]
     assert abuser.percent_after is None and abuser.percent_delta is None
-    assert "Too many items declined" in abuser.summary
+    assert "Too many items without an answer" in abuser.summary
     assert abuser.stages.appeared == ("2. Second",)  # still reported: c was answered "Often"
     series = bond_series([intake, declined], "abuser", "tiny-1")
     assert [s.percent for s in series] == [round(100 / 12, 1), None]
@@ -108,3 +109,51 @@ def test_same_day_screenings_keep_their_order():
         a = Point(str(uuid.uuid4()), date(2026, 3, 1), "intake", "tbsc-1", scores)
         b = Point(str(uuid.uuid4()), date(2026, 3, 1), "rescreen", "tbsc-1", scores)
         assert completed_in_order([a, b]) == [a, b]
+
+
+def test_not_known_is_never_reported_as_change(tiny):
+    # Stage 1 (items a, b) and sign A (item a): endorsed at intake, every item declined later.
+    intake = point(tiny, "1", date(2026, 1, 1), ["abuser"], {"abuser": {"a": 3, "b": 2, "c": 1, "d": 1}}, kind="intake")
+    later = point(tiny, "2", date(2026, 4, 1), ["abuser"], {"abuser": {"a": DECLINED, "b": "not_asked", "c": 1, "d": 1}})
+    abuser = compare(intake, later, BONDS).bonds[0]
+    assert "1. First" not in abuser.stages.gone and "1. First" in abuser.stages.not_known
+    assert "Sign A" not in abuser.signs.gone and "Sign A" in abuser.signs.not_known
+    assert later.scores.bond("abuser").stages[0].status == "not_known"
+    # The other way round: declined at intake, endorsed now, is not "newly endorsed" either.
+    back = compare(later, intake, BONDS).bonds[0]
+    assert back.stages.appeared == () and back.signs.appeared == () and "Sign A" in back.signs.not_known
+
+
+def test_equal_printed_values_are_no_change():
+    from screening.progress import percent_change
+    from screening.scoring import BondScore
+
+    def bond(raw, maximum, percent):
+        return BondScore("abuser", "Abuser bond", 10, 10, 0, 0, raw, maximum, percent, True, "", (), (), 0, (), 0)
+
+    # 58/89 = 65.17% and 73/112 = 65.18%: both print as 65.2%, so the change is 0, never "+0.1".
+    assert percent_change(bond(58, 89, 65.2), bond(73, 112, 65.2)) == 0
+
+
+def test_protective_factors_are_described_neutrally(tiny):
+    history = [point(tiny, str(i), date(2026, 1 + i, 1), ["abuser"], {}, kind="intake" if i == 0 else "rescreen",
+                     protective=p) for i, p in enumerate([(0, 0), (1, 1), (1, 0), (1, 1)])]
+    for base in history:
+        for current in history:
+            words = compare(base, current, BONDS).protective.summary
+            assert "good" not in words.lower() and "improv" not in words.lower() and "worse" not in words.lower()
+
+
+def test_a_new_relationship_is_not_joined_to_the_old_one(tiny):
+    from dataclasses import replace
+
+    intake = replace(point(tiny, "1", date(2026, 1, 1), ["abuser"], {"abuser": {"a": 3}}, kind="intake"),
+                     labels=(("abuser", "ex-partner"),))
+    later = replace(point(tiny, "2", date(2026, 4, 1), ["abuser"], {"abuser": {"a": 0}}),
+                    labels=(("abuser", "new partner"),))
+    abuser = compare(intake, later, BONDS).bonds[0]
+    assert abuser.percent_delta is None and abuser.stages.gone == () and "different relationship" in abuser.summary
+    from screening.progress import relationships
+
+    assert relationships([intake, later], "abuser", "tiny-1") == ["ex-partner", "new partner"]
+    assert [p.screening_id for p in bond_series([intake, later], "abuser", "tiny-1", "new partner")] == ["2"]

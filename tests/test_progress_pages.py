@@ -56,8 +56,9 @@ def test_client_history_and_progress_page(logged_in, client_record, clinician, m
 
     page = logged_in.get(reverse("reports:client_progress", args=[client_record.id])).content.decode()
     assert "Since intake" in page and "Since the previous screening" in page
-    assert "Total 66.7 points lower: 100% → 33.3%" in page
-    assert "Total 33.3 points lower: 66.7% → 33.3%" in page
+    assert "Total lower: 100% → 33.3% of the maximum for answered items (-66.7 percentage points)." in page
+    assert "Total lower: 66.7% → 33.3% of the maximum for answered items (-33.4 percentage points)." in page
+    assert "cannot be judged yet" in page and "good news" not in page.lower()
     assert page.count('class="trend-chart"') == 2 and page.count("<circle") == 6
 
 

@@ -16,7 +16,7 @@ from reports.views.intake import pdf_attachment
 from screening import audit_actions as screening_actions
 from screening.history import bond_titles, points
 from screening.instrument import CURRENT_KEY, load_instrument
-from screening.progress import bond_series, changes
+from screening.progress import bond_series, changes, relationships
 from screening.scoping import get_client_for_user
 
 
@@ -30,10 +30,12 @@ def client_progress(request, client_id):
     history = points(screenings)
     charts = []
     for key, title in bond_titles(instrument):
-        series = bond_series(history, key, latest_key)
-        if series:
-            label = f"{title}: total and counts of stages and warning signs over {len(series)} screenings"
-            charts.append({"title": title, "svg": svg(trend_drawing(series, title), label), "series": series})
+        # One line per relationship: a new label starts a new chart, never joined to the old one.
+        for relationship in relationships(history, key, latest_key):
+            series = bond_series(history, key, latest_key, relationship)
+            name = f"{title} ({relationship})" if relationship else title
+            label = f"{name}: total and warning signs endorsed over {len(series)} screenings"
+            charts.append({"title": name, "svg": svg(trend_drawing(series, name), label), "series": series})
     record(screening_actions.CLIENT_VIEWED, Actor.from_request(request), obj=client, detail="progress")
     return render(request, "reports/client_progress.html", {
         "client": client,
