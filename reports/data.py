@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from screening.flags import flag_guidance
+from screening.history import timepoints
 from screening.instrument import ACT_NOW, BOND_ABUSER, BOND_V2V, NO_ANSWER_LABELS, NO_ANSWER_STATES, SAFETY, TIERS
 from screening.scoring import BondScore, ProtectiveScore
 
@@ -208,6 +209,8 @@ class IntakeReport:
     notes: str
     appendix: tuple[AppendixSection, ...]
     amendments: tuple[AmendmentNote, ...] = ()
+    timepoint: str = ""  # "Intake", "Re-screen 1", …
+    days_since_intake: int | None = None
     carried: tuple[Flag, ...] = ()  # still open from earlier screenings
     all_safety_no: bool = False  # every safety question asked was answered "No"
     as_of: str = ""  # when flag statuses were read
@@ -283,6 +286,8 @@ def build_intake_report(screening):
     clinic = screening.client.clinic
     now = timezone.now()
     current_flags, carried = safety_flags_of(screening, now)
+    timepoint, days = timepoints(screening.client.screenings.completed().only("id", "kind", "completed_at")).get(
+        screening.id, ("", None))
     when = timezone.localtime(screening.completed_at or screening.started_at)
     return IntakeReport(
         clinic_name=clinic.name,
@@ -299,6 +304,8 @@ def build_intake_report(screening):
         carried=carried,
         all_safety_no=all_safety_no(instrument, answers),
         as_of=timezone.localtime(now).strftime("%Y-%m-%d %H:%M"),
+        timepoint=timepoint,
+        days_since_intake=days,
         crisis_resources=tuple(
             line.strip() for line in (screening.crisis_resources or clinic.crisis_resources).splitlines() if line.strip()
         ),

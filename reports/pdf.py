@@ -284,6 +284,7 @@ class IntakeReportPDF(ReportPDF):
             ("Clinician", r.clinician),
             ("Instrument", f"{r.instrument_title} ({r.instrument_key})"),
             ("Kind", r.kind),
+            ("Timepoint", r.timepoint + (f", day {r.days_since_intake} since intake" if r.days_since_intake else "")),
             ("Period asked about", r.period),
         ]
         rows += [("Amended", f"{a.date} by {a.by}: {a.reason}") for a in r.amendments]
@@ -347,38 +348,41 @@ class IntakeReportPDF(ReportPDF):
         else:
             total = f"<b>{esc(score.not_scored_reason) or 'Not scored.'}</b>"
         answered = (f"Items answered: {score.answered} of {score.items}; "
-                    f"declined / not asked: {score.declined}")
+                    f"without an answer (declined, not asked or does not apply): {score.declined}")
         if score.unanswered:
             answered += f"; not answered: {score.unanswered}"
         totals = [self.p(total), self.p(answered)]
+        totals += self.bullets((f"{m.state_label}: {m.text}" for m in score.missing), "bullet")
 
-        stages = [
-            self.p(f"Stage profile ({score.stages_present} of {len(score.stages)} stages present)", "h3"),
-            self._stage_table(score.stages),
-        ]
+        stages = [self.p("Stage scores", "h3"), self._stage_table(score.stages)]
 
-        signs = [self.p(f"Warning signs present: {len(score.signs_present)} of {score.signs_applicable}", "h3")]
-        signs += self.bullets(p.title for p in score.signs_present) or [self.p("None reported", "muted")]
+        signs = [self.p(f"Warning signs endorsed: {len(score.signs_present)} of {score.signs_applicable}", "h3")]
+        signs += self.bullets(p.title for p in score.signs_present) or [self.p("None endorsed", "muted")]
+        if score.signs_not_known:
+            signs.append(self.p("Not known (no answer to their questions): "
+                                + esc("; ".join(p.title for p in score.signs_not_known)), "muted"))
 
-        indicators = [self.p(f"Bond-specific indicators present: {len(score.indicators_present)} "
+        indicators = [self.p(f"Bond-specific indicators endorsed: {len(score.indicators_present)} "
                              f"of {score.indicators_applicable}", "h3")]
         indicators += (self.bullets(p.title for p in score.indicators_present)
-                       or [self.p("None reported", "muted")])
+                       or [self.p("None endorsed", "muted")])
+        if score.indicators_not_known:
+            indicators.append(self.p("Not known: " + esc("; ".join(p.title for p in score.indicators_not_known)), "muted"))
 
         # The band, totals and stage profile stay together; the lists may follow on the next page
         # rather than push the whole section on, which left most of page 1 empty behind the flags.
         return [KeepTogether(intro + totals + stages), KeepTogether(signs + indicators)]
 
     def _stage_table(self, stages):
-        data = [[self.p("Stage", "cell_head"), self.p("Score", "cell_head"), self.p("Present", "cell_head")]]
+        data = [[self.p("Stage", "cell_head"), self.p("Score", "cell_head"), self.p("Endorsed", "cell_head")]]
         for stage in stages:
-            value = DASH if stage.score is None else f"{stage.score} / {stage.maximum}"
+            value = DASH if stage.score is None else f"{stage.score} of {stage.maximum}"
             data.append([
                 self.p(f"{stage.number}. {esc(stage.title)}", "cell"),
                 self.p(value, "cell"),
-                self.p("<b>Yes</b>" if stage.present else "No", "cell"),
+                self.p("<b>endorsed</b>" if stage.status == "endorsed" else stage.status_label, "cell"),
             ])
-        table = Table(data, colWidths=[self.width - 50 * mm, 28 * mm, 22 * mm], repeatRows=1, hAlign="LEFT")
+        table = Table(data, colWidths=[self.width - 58 * mm, 28 * mm, 30 * mm], repeatRows=1, hAlign="LEFT")
         table.setStyle(self._grid_style())
         return table
 
@@ -386,9 +390,11 @@ class IntakeReportPDF(ReportPDF):
         pf = self.report.protective
         story = [
             self.p("Protective factors", "h2"),
-            self.p(f"<b>{pf.count} of {pf.items} present</b> (answered {pf.answered}, declined {pf.declined})"),
+            self.p(f"<b>{pf.count} of {pf.items} endorsed</b> (answered {pf.answered}, without an answer {pf.declined})"),
         ]
         story += self.bullets(p.title for p in pf.present)
+        if pf.context:
+            story.append(self.p("Context (recorded, not counted): " + esc("; ".join(p.title for p in pf.context)), "muted"))
         return [Spacer(1, 6), KeepTogether(story)]
 
     def _notes(self):

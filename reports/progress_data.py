@@ -10,7 +10,9 @@ from reports.data import BOND_HEADINGS, flag_status
 from screening.history import bond_titles, points
 from screening.instrument import CURRENT_KEY, load_instrument
 from screening.models import Screening
-from screening.progress import ListChange, SeriesPoint, bond_series, completed_in_order, list_change, percent_change
+from screening.progress import (
+    ListChange, SeriesPoint, bond_series, completed_in_order, list_change, percent_change, relationships, state_change,
+)
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,10 @@ class FlagLine:
 class ScoreRow:
     date: date
     kind: str
+    timepoint: str
+    days_since_intake: int | None
+    label: str
+    clinician: str
     percent: float | None
     raw: int | None
     maximum: int | None
@@ -41,10 +47,12 @@ class ProgressBond:
     bond_type: str
     heading: str
     title: str
+    label: str  # the relationship: a new label is a section of its own, never joined to the old one
     rows: tuple[ScoreRow, ...]
     series: tuple[SeriesPoint, ...]
-    stages: ListChange  # from the first to the last screening in range
+    stages: ListChange  # from the first to the last screening in range; "not known" left out
     signs: ListChange
+    compared_items_differ: bool = False
 
 
 @dataclass(frozen=True)
@@ -77,18 +85,19 @@ def _kind(kind):
     return Screening.Kind(kind).label
 
 
-def _bond_section(history, key, title, instrument_key):
-    series = bond_series(history, key, instrument_key)
+def _bond_section(history, key, title, instrument_key, label):
+    series = bond_series(history, key, instrument_key, label)
     rows = []
-    first = None
-    previous = None
+    first = previous = None
     for p in completed_in_order(history, instrument_key):
         bond = p.scores.bond(key)
-        if bond is None:
+        if bond is None or p.label(key) != label:
             continue
         first = first or bond
         rows.append(ScoreRow(
-            date=p.date, kind=_kind(p.kind), percent=bond.percent, raw=bond.raw, maximum=bond.maximum,
+            date=p.date, kind=_kind(p.kind), timepoint=p.timepoint, days_since_intake=p.days_since_intake,
+            label=p.label(key), clinician=p.clinician,
+            percent=bond.percent, raw=bond.raw, maximum=bond.maximum,
             stages=bond.stages_present, stages_total=len(bond.stages), signs=len(bond.signs_present),
             signs_applicable=bond.signs_applicable,
             since_first=percent_change(first, bond) if bond is not first else None,
@@ -96,17 +105,18 @@ def _bond_section(history, key, title, instrument_key):
             amended=p.amended,
         ))
         previous = bond
-    stage_names = lambda b: [f"{s.number}. {s.title}" for s in b.stages if s.present] if b else []  # noqa: E731
+    known = first is not None and previous is not None
     return ProgressBond(
-        bond_type=key, heading=BOND_HEADINGS[key], title=title, rows=tuple(rows), series=tuple(series),
-        stages=list_change(stage_names(first), stage_names(previous)),
-        signs=list_change([s.title for s in first.signs_present] if first else [],
-                           [s.title for s in previous.signs_present] if previous else []),
+        bond_type=key, heading=BOND_HEADINGS[key], title=title, label=label, rows=tuple(rows), series=tuple(series),
+        stages=state_change(first, previous, "stages") if known else list_change((), ()),
+        signs=state_change(first, previous, "signs_present") if known else list_change((), ()),
+        compared_items_differ=known and first is not previous and (
+            {m.key for m in first.missing} != {m.key for m in previous.missing} or first.answered != previous.answered),
     )
 
 
 def build_progress_report(client, user, start=None, end=None):
-    screenings = client.screenings.completed().order_by("completed_at")
+    screenings = client.screenings.completed().select_related("clinician", "completed_by").order_by("completed_at")
     history = [p for p in points(screenings)
                if (start is None or p.date >= start) and (end is None or p.date <= end)]
     done = completed_in_order(history)
@@ -114,8 +124,10 @@ def build_progress_report(client, user, start=None, end=None):
     instrument = load_instrument(instrument_key)
     same = completed_in_order(history, instrument_key)
     flag_lines = {}
-    for flag in client.safety_flags.annotate(follow_up_count=Count("follow_ups")).order_by("raised_at"):
-        text = f"{flag.title}{' (recurring)' if flag.recurring else ''}: {flag_status(flag, flag.follow_up_count)}"
+    for flag in client.safety_flags.filter(withdrawn_at__isnull=True).annotate(
+            follow_up_count=Count("follow_ups")).order_by("tier", "raised_at"):
+        text = (f"{flag.get_tier_display()}: {flag.title}{' (recurring)' if flag.recurring else ''}: "
+                f"{flag_status(flag, flag.follow_up_count)}")
         key = str(flag.screening_id)
         flag_lines[key] = flag_lines.get(key, ()) + (text,)
     return ProgressReport(
@@ -129,7 +141,11 @@ def build_progress_report(client, user, start=None, end=None):
         disclaimer=instrument.disclaimer,
         screenings=len(same),
         flag_history=tuple(FlagLine(p.date, _kind(p.kind), flag_lines.get(p.id, ())) for p in done),
-        bonds=tuple(_bond_section(history, key, title, instrument_key) for key, title in bond_titles(instrument)),
+        bonds=tuple(
+            _bond_section(history, key, title, instrument_key, label)
+            for key, title in bond_titles(instrument)
+            for label in (relationships(history, key, instrument_key) or [""])
+        ),
         protective=tuple(ProtectiveRow(p.date, p.scores.protective.count, p.scores.protective.items) for p in same),
         other_versions=tuple(sorted({p.instrument for p in done} - {instrument_key})),
         amended=tuple(p.date for p in same if p.amended),

@@ -5,7 +5,7 @@ from reportlab.platypus import KeepTogether, Spacer, Table
 
 from reports.charts import trend_drawing
 from reports.pdf import DASH, ReportPDF, esc, fmt_percent
-from screening.progress import protective_summary
+from screening.progress import NOT_JUDGED, protective_summary
 
 NO_SCREENING = "This bond was not screened in this period."
 
@@ -53,37 +53,45 @@ class ProgressReportPDF(ReportPDF):
         for line in lines:
             flags = "<br/>".join(esc(flag) for flag in line.flags)
             data.append([self.p(str(line.date), "cell"), self.p(esc(line.kind), "cell"),
-                         self.p(f"<b>URGENT:</b> {flags}" if flags else "None", "cell")])
+                         self.p(flags or "None", "cell")])
         table = Table(data, colWidths=[30 * mm, 30 * mm, self.width - 60 * mm], repeatRows=1, hAlign="LEFT")
         table.setStyle(self._grid_style())
         return story + [table]
 
     def _bond(self, bond):
+        name = bond.title + (f" ({bond.label})" if bond.label else "")
         intro = [Spacer(1, 14), self._band(bond.heading, bond.bond_type), Spacer(1, 6),
-                 self.p(f"<b>Bond:</b> {esc(bond.title)}")]
+                 self.p(f"<b>Bond:</b> {esc(bond.title)}" + (f" {DASH} relationship: {esc(bond.label)}" if bond.label else ""))]
         if not bond.rows:
             return [KeepTogether(intro + [self.p(NO_SCREENING, "muted")])]
-        chart = trend_drawing(list(bond.series), f"{bond.title}: trend", width=self.width, height=230)
-        head = ["Date", "Kind", "Total", "Stages", "Signs", "Since first", "Since previous"]
+        chart = trend_drawing(list(bond.series), f"{name}: trend", width=self.width, height=230)
+        head = ["Timepoint", "Date", "Clinician", "Total", "Signs endorsed", "Since first", "Since previous"]
         data = [[self.p(h, "cell_head") for h in head]]
         for row in bond.rows:
             total = (f"{row.raw} of {row.maximum} ({fmt_percent(row.percent)}%)" if row.percent is not None
                      else "not scored")
-            data.append([self.p(str(row.date) + (" (amended)" if row.amended else ""), "cell"),
-                         self.p(esc(row.kind), "cell"), self.p(total, "cell"),
-                         self.p(f"{row.stages} of {row.stages_total}", "cell"), self.p(f"{row.signs} of {row.signs_applicable}", "cell"),
+            when = esc(row.timepoint) + (f", day {row.days_since_intake}" if row.days_since_intake else "")
+            data.append([self.p(when, "cell"), self.p(str(row.date) + (" (amended)" if row.amended else ""), "cell"),
+                         self.p(esc(row.clinician), "cell"), self.p(total, "cell"),
+                         self.p(f"{row.signs} of {row.signs_applicable}", "cell"),
                          self.p(_signed(row.since_first), "cell"), self.p(_signed(row.since_previous), "cell")])
-        widths = [26, 22, 38, 18, 18, 22, 24]
+        widths = [24, 22, 30, 34, 18, 20, 22]
         scale = self.width / sum(widths)
         table = Table(data, colWidths=[w * scale for w in widths], repeatRows=1, hAlign="LEFT")
         table.setStyle(self._grid_style())
-        story = [KeepTogether(intro + [chart]), Spacer(1, 6), table,
-                 self.p("Changes are in percentage points of the maximum for answered items.", "muted")]
+        notes = ("Changes are in percentage points of the maximum for answered items; equal figures are no change. "
+                 + NOT_JUDGED)
+        if bond.compared_items_differ:
+            notes += " The items answered differ between the first and the last screening."
+        story = [KeepTogether(intro + [chart]), Spacer(1, 6), table, self.p(esc(notes), "muted")]
         came = []
         for label, change in (("Stages", bond.stages), ("Warning signs", bond.signs)):
             came.append(self.p(f"{label} since the first screening in this period", "h3"))
-            came.append(self.p("Newly present: " + (esc("; ".join(change.appeared)) or "none")))
-            came.append(self.p("No longer present: " + (esc("; ".join(change.gone)) or "none")))
+            came.append(self.p("Newly endorsed: " + (esc("; ".join(change.appeared)) or "none")))
+            came.append(self.p("No longer endorsed: " + (esc("; ".join(change.gone)) or "none")))
+            if change.not_known:
+                came.append(self.p("Not known at one of the two, so not compared: " + esc("; ".join(change.not_known)),
+                                   "muted"))
         return story + [KeepTogether(came)]
 
     def _protective(self):
@@ -91,7 +99,7 @@ class ProgressReportPDF(ReportPDF):
         story = [self.p("Protective factors over time", "h2")]
         if not rows:
             return story + [self.p("No completed screening in this period.", "muted")]
-        data = [[self.p("Date", "cell_head"), self.p("Protective factors present", "cell_head")]]
+        data = [[self.p("Date", "cell_head"), self.p("Protective factors endorsed", "cell_head")]]
         data += [[self.p(str(r.date), "cell"), self.p(f"{r.count} of {r.items}", "cell")] for r in rows]
         table = Table(data, colWidths=[40 * mm, self.width - 40 * mm], repeatRows=1, hAlign="LEFT")
         table.setStyle(self._grid_style())

@@ -2,7 +2,7 @@
 
 
 def _list(items):
-    return ", ".join(items) if items else "none reported"
+    return ", ".join(items) if items else "none endorsed"
 
 
 def bond_paragraph(section, period):
@@ -14,21 +14,30 @@ def bond_paragraph(section, period):
         total = f"total {s.raw} of {s.maximum} ({s.percent:g}% of the maximum for answered items)"
     else:
         total = s.not_scored_reason[0].lower() + s.not_scored_reason[1:].rstrip(".")
-    stages = [f"{st.number} {st.title.lower()}" for st in s.stages if st.present]
+    missing = "; ".join(f"{m.state_label.lower()}: {m.text}" for m in s.missing)
+    stages = "; ".join(
+        f"{st.number} {st.title.lower()} " + (f"{st.score} of {st.maximum}" if st.score is not None else "not known")
+        for st in s.stages
+    )
+    not_known = [p.title.lower() for p in (*s.signs_not_known, *s.indicators_not_known)]
     return (
         f"{name}, over {period}: {total}; "
-        f"{s.answered} of {s.items} items answered, {s.declined} declined or not asked. "
-        f"Stages present: {len(stages)} of {len(s.stages)} ({_list(stages)}). "
-        f"Warning signs present: {len(s.signs_present)} of {s.signs_applicable} "
+        f"{s.answered} of {s.items} items answered, {s.declined} without an answer"
+        + (f" ({missing})" if missing else "") + ". "
+        f"Stage scores: {stages}. "
+        f"Warning signs endorsed: {len(s.signs_present)} of {s.signs_applicable} "
         f"({_list([p.title.lower() for p in s.signs_present])}). "
-        f"Bond-specific indicators present: {len(s.indicators_present)} of {s.indicators_applicable} "
+        f"Bond-specific indicators endorsed: {len(s.indicators_present)} of {s.indicators_applicable} "
         f"({_list([p.title.lower() for p in s.indicators_present])})."
+        + (f" Not known (no answer to their questions): {', '.join(not_known)}." if not_known else "")
     )
 
 
 def intake_note_summary(report):
+    when = report.timepoint + (f", day {report.days_since_intake} since intake" if report.days_since_intake else "")
     paragraphs = [
-        f"{report.kind} screening for trauma bonding, {report.date}, client {report.client_code}, "
+        f"{report.kind} screening for trauma bonding, {report.date}"
+        + (f" ({when})" if when else "") + f", client {report.client_code}, "
         f"by {report.clinician}; instrument {report.instrument_key}."
     ]
     paragraphs.append("Safety: " + report.safety_headline)
@@ -51,7 +60,7 @@ def intake_note_summary(report):
     paragraphs += [bond_paragraph(section, report.period) for section in report.bonds]
     p = report.protective
     paragraphs.append(
-        f"Protective factors present: {p.count} of {p.items} ({_list([x.title.lower() for x in p.present])})."
+        f"Protective factors endorsed: {p.count} of {p.items} ({_list([x.title.lower() for x in p.present])})."
     )
     for a in report.amendments:
         paragraphs.append(f"Amended {a.date} by {a.by}: {a.reason}")

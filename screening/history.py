@@ -42,6 +42,7 @@ def points(screenings):
             labels=(("abuser", s.abuser_label), ("v2v", s.v2v_label)),
             timepoint=marks.get(s.id, ("Draft", None))[0],
             days_since_intake=marks.get(s.id, ("", None))[1],
+            clinician=s.clinician_names,
         )
         for s in screenings
     ]
@@ -54,7 +55,8 @@ def bond_titles(instrument):
 def history_row(screening, instrument, marks=None):
     """One line of a client's history: per bond total, stages and signs, and the flags."""
     scores = screening.stored_scores()
-    bonds = [scores.bond(b.key) if scores else None for b in instrument.bond_types]
+    bonds = [{"score": scores.bond(b.key) if scores else None, "label": screening.bond_label(b.key)}
+             for b in instrument.bond_types]
     label, days = (marks or {}).get(screening.id, ("Draft" if screening.is_draft else "", None))
     return {"screening": screening, "bonds": bonds, "flags": [f.flag for f in scores.flags] if scores else [],
             "timepoint": label, "days": days}

@@ -24,6 +24,7 @@ class Point:
     labels: tuple = ()  # ((bond_type, label), …): the relationship each bond is about
     timepoint: str = ""  # "Intake", "Re-screen 1", …
     days_since_intake: int | None = None
+    clinician: str = ""
 
     def label(self, bond_type):
         return dict(self.labels).get(bond_type, "")
@@ -165,6 +166,11 @@ def _not_known(bond, what):
         return tuple(f"{s.number}. {s.title}" for s in bond.stages_not_known)
     return tuple(p.title for p in getattr(bond, {"signs_present": "signs_not_known",
                                                  "indicators_present": "indicators_not_known"}[what]))
+
+
+def state_change(before, after, what):
+    """What came and went between two BondScores: what = "stages", "signs_present" or "indicators_present"."""
+    return _change(before, after, what)
 
 
 def _change(before, after, what):

@@ -188,22 +188,24 @@ def test_scores_stand_in_their_own_section(default_text):
     abuser_total = default_text.index("Total: 41 of 63 (65.1% of the maximum for answered items)")
     v2v_total = default_text.index("Total: 17 of 75 (22.7% of the maximum for answered items)")
     assert abuser < abuser_total < v2v < v2v_total
-    assert abuser < default_text.index("Items answered: 21 of 23; declined / not asked: 2") < v2v
-    assert v2v < default_text.index("Items answered: 25 of 26; declined / not asked: 0")
+    without = "without an answer (declined, not asked or does not apply)"
+    assert abuser < default_text.index(f"Items answered: 21 of 23; {without}: 2") < v2v
+    assert v2v < default_text.index(f"Items answered: 25 of 26; {without}: 0")
 
 
 def test_bond_section_details(default_text):
     abuser_part = default_text[default_text.index("Abuser-bond indicators"):
                                default_text.index("Victim-to-victim indicators")]
     assert "Bond: Abuser bond \u2014 label: former partner (Andr\u00e9)" in abuser_part
-    assert "Stage Score Present" in abuser_part
-    assert "1. Love bombing and instant connection 4 / 9 Yes" in abuser_part
-    assert "2. Trust and dependency building 6 / 9 Yes" in abuser_part
-    assert "4. Gaslighting and reality distortion 2 / 9 No" in abuser_part
-    assert "3. Criticism and devaluation \u2014 No" in abuser_part
-    assert "Warning signs present: 2 of 7" in abuser_part
+    assert "Stage Score Endorsed" in abuser_part
+    assert "1. Love bombing and instant connection 4 of 9 endorsed" in abuser_part
+    assert "2. Trust and dependency building 6 of 9 endorsed" in abuser_part
+    assert "4. Gaslighting and reality distortion 2 of 9 not endorsed" in abuser_part
+    # No answer to any of its questions: not known, never "not endorsed".
+    assert "3. Criticism and devaluation \u2014 not known" in abuser_part
+    assert "Warning signs endorsed: 2 of 7" in abuser_part
     assert "Emotional intensity over stability" in abuser_part
-    assert "Bond-specific indicators present: 1 of 3" in abuser_part
+    assert "Bond-specific indicators endorsed: 1 of 3" in abuser_part
     assert "Fear of this person" in abuser_part
     v2v_part = default_text[default_text.index("Victim-to-victim indicators"):]
     assert "Bond: Victim-to-victim bond" in v2v_part
@@ -212,7 +214,7 @@ def test_bond_section_details(default_text):
 
 def test_protective_factors(default_text):
     part = default_text[default_text.index("Protective factors"):default_text.index("Clinician notes")]
-    assert "2 of 8 present (answered 7, declined 1)" in part
+    assert "2 of 8 endorsed (answered 7, without an answer 1)" in part
     assert "Trusted people for perspective" in part
     assert "Regular sleep schedule" in part
 

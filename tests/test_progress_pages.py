@@ -70,7 +70,7 @@ def test_progress_pdf_section_by_section(logged_in, client_record, clinician, ma
     flags, abuser = text.index("Safety flags over time"), text.index("Abuser-bond indicators")
     v2v, protective = text.index("Victim-to-victim indicators"), text.index("Protective factors over time")
     assert flags < abuser < v2v < protective
-    assert "URGENT: Physical violence" in text[flags:abuser]
+    assert "Act this session: Physical violence" in text[flags:abuser]
     assert "(100%)" in text[abuser:v2v] and "(33.3%)" in text[abuser:v2v] and "-66.7" in text[abuser:v2v]
     assert "(100%)" in text[v2v:protective] and "-66.7" in text[v2v:protective]
     assert "progress report" in text and "not a diagnosis" in text

@@ -24,7 +24,7 @@ from screening.scoping import get_client_for_user
 @clinic_member_required
 def client_progress(request, client_id):
     client = get_client_for_user(request.user, client_id)
-    screenings = list(client.screenings.completed().order_by("completed_at"))
+    screenings = list(client.screenings.completed().select_related("clinician", "completed_by").order_by("completed_at"))
     latest_key = screenings[-1].instrument_key if screenings else CURRENT_KEY
     instrument = load_instrument(latest_key)
     history = points(screenings)

@@ -14,7 +14,7 @@ from clinicians.forms import AssignmentForm
 from screening import audit_actions as A
 from screening import clients, schedule
 from screening.forms.clients import ClientForm, ScheduleForm
-from screening.history import history_row, local_date
+from screening.history import history_row, local_date, timepoints
 from screening.instrument import load_instrument
 from screening.models import Screening
 from screening.scoping import caseload_flags_for, caseload_for, clients_for, get_client_for_user, screenings_for
@@ -77,17 +77,18 @@ def client_create(request):
 @clinic_member_required
 def client_detail(request, client_id):
     client = get_client_for_user(request.user, client_id)
-    screenings = list(client.screenings.select_related("clinician").order_by("-started_at"))
+    screenings = list(client.screenings.select_related("clinician", "completed_by").order_by("-started_at"))
     instrument = load_instrument()
     # The client is already scoped; its flags, oldest first, with how many follow-ups each has.
     flags = list(client.safety_flags.select_related("screening", "withdrawn_by").annotate(
         follow_up_count=Count("follow_ups")).order_by("raised_at"))
     completed = [s for s in screenings if not s.is_draft]
+    marks = timepoints(completed)
     last = local_date(max(s.completed_at for s in completed)) if completed else None
     record(A.CLIENT_VIEWED, Actor.from_request(request), obj=client)
     return render(request, "screening/client_detail.html", {
         "client": client,
-        "history": [history_row(s, instrument) for s in screenings],
+        "history": [history_row(s, instrument, marks) for s in screenings],
         "bond_types": instrument.bond_types,
         "draft": next((s for s in screenings if s.is_draft), None),
         "assigned": client.assigned.all(),
