@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from django.db import transaction
+from django.db.backends.sqlite3.operations import DatabaseOperations as SQLiteOperations
 
 from clinicians.actors import Actor
 from clinicians.models import Clinic, User
@@ -21,6 +23,32 @@ if TEST_INSTRUMENTS not in instruments.INSTRUMENT_DIRS:
 
 # A tiny instrument so every figure of scoring and change can be worked out by hand.
 TINY = json.loads((TEST_INSTRUMENTS / "tiny-1.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _flush_lifts_sqlite_triggers():
+    """Empty the test database between transactional tests despite the append-only triggers.
+
+    Django flushes with TRUNCATE on PostgreSQL (row triggers do not fire) but with DELETE on SQLite,
+    which the triggers of audit 0004 and screening 0007 refuse. Here, and only in the test suite, the
+    flush drops every trigger, deletes, and creates the same triggers again from their stored SQL, in
+    one transaction: the application has no way around them.
+    """
+    original = SQLiteOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        with transaction.atomic(using=self.connection.alias), self.connection.cursor() as cursor:
+            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+            triggers = cursor.fetchall()
+            for name, _ in triggers:
+                cursor.execute(f"DROP TRIGGER {self.quote_name(name)}")
+            original(self, sql_list)
+            for _, sql in triggers:
+                cursor.execute(sql)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(SQLiteOperations, "execute_sql_flush", execute_sql_flush)
+        yield
 
 
 @pytest.fixture

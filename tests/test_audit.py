@@ -112,8 +112,8 @@ def test_audit_rows_cannot_be_changed_or_deleted(clinician):
     assert AuditEvent.objects.get(pk=event.pk).detail == ""
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
 def test_database_refuses_raw_update_and_delete(clinician):
+    """PostgreSQL and SQLite triggers (audit migrations 0003 and 0004), whatever client connects."""
     from django.db import DatabaseError
 
     event = AuditEvent.objects.create(actor=clinician, clinic=clinician.clinic, action="account.login")
