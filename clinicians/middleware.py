@@ -6,6 +6,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import JsonResponse
 from django.shortcuts import redirect
+from django.utils.cache import patch_cache_control
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 # Pages an unverified user may still reach: signing in with the second factor, setting it up, leaving.
@@ -30,6 +31,23 @@ def _has_device(request):
         return True
     request.session[NO_DEVICE_KEY] = str(user.pk)
     return False
+
+
+class NoStoreMiddleware:
+    """No browser or proxy keeps a copy of what a signed-in user was shown: every response to one
+    (signed in when the request came, or when it left: logging in and out included) says
+    `Cache-Control: no-store, private`, unless the view set its own Cache-Control. Static files are
+    served before this (whitenoise) and keep their caching."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        signed_in = request.user.is_authenticated
+        response = self.get_response(request)
+        if (signed_in or request.user.is_authenticated) and not response.has_header("Cache-Control"):
+            patch_cache_control(response, no_store=True, private=True)
+        return response
 
 
 class IdleLogoutMiddleware:

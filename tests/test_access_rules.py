@@ -193,6 +193,20 @@ def test_deactivated_user_has_no_access(client, world, name, rule, method):
     _assert_sent_to_login(response, rule)
 
 
+# Who may open a URL of each kind: the logged-in visitor of test_pages_are_never_stored.
+ALLOWED = {"public": "clinician", "login": "clinician", "member": "clinician", "client": "clinician",
+           "screening": "clinician", "flag": "clinician", "admin": "admin", "client_admin": "admin",
+           "member_admin": "admin"}
+
+
+@pytest.mark.parametrize("name,rule,method", _cases(lambda r: True))
+def test_pages_are_never_stored(client, world, name, rule, method):
+    """Every answer to a signed-in visitor says no-store: no browser or proxy keeps client data."""
+    client.force_login(world[ALLOWED[rule.access]])
+    response = _send(client, method, _url(name, rule, world))
+    assert "no-store" in response.get("Cache-Control", ""), response.status_code
+
+
 def test_deactivated_user_cannot_log_in(client, clinician):
     clinician.is_active = False
     clinician.save()
