@@ -10,6 +10,7 @@ SCREENING_AMENDED = "screening.amended"
 SCREENING_DISCARDED = "screening.discarded"
 SCREENING_OPENED = "screening.opened"
 FLAG_FOLLOW_UP = "flag.follow_up"
+ACCESS_REFUSED = "access.refused"
 
 ACTIONS = {
     CLIENT_CREATED: "Added a client",
@@ -22,4 +23,5 @@ ACTIONS = {
     SCREENING_DISCARDED: "Discarded a draft",
     SCREENING_OPENED: "Opened a screening's answers",
     FLAG_FOLLOW_UP: "Recorded a safety follow-up",
+    ACCESS_REFUSED: "Refused access to a record (not theirs to open, or no such record)",
 }

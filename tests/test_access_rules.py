@@ -4,11 +4,14 @@ RULES is the list of who may open what. It is checked against the URLconf, so a 
 rule fails test_every_url_has_a_rule rather than slipping through untested.
 """
 
+import re
+import uuid
 from dataclasses import dataclass
 
 import pytest
 from django.urls import URLResolver, get_resolver, reverse
 
+from audit.models import AuditEvent
 from clinicians.models import User
 from screening.models import Client
 from tests.conftest import PASSWORD
@@ -242,3 +245,51 @@ def test_csrf_token_is_required(world):
     assert not Client.objects.filter(code="NO-CSRF").exists()
     response = browser.post(reverse("login"), {"username": "x@y.z", "password": "x"})
     assert response.status_code == 403
+
+
+def _page_without_csrf_token(response):
+    # The masked CSRF token of the logout form changes with every page; nothing else may differ.
+    return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", response.content)
+
+
+def test_probing_leaves_a_trace_for_the_prober_clinic_only(client, world):
+    """Refused ids (another clinic's, not assigned, or none at all) are audited under the asker's
+    clinic: its admin sees their own clinician probing; the record's clinic is never named."""
+    outsider, target = world["outsider"], world["client"]
+    client.force_login(outsider)
+    url = reverse("screening:client_detail", args=[target.id])
+    answers = [client.get(url) for _ in range(40)]
+    missing = client.get(reverse("screening:client_detail", args=[uuid.uuid4()]))
+    assert {r.status_code for r in answers} == {missing.status_code} == {404}
+    assert {_page_without_csrf_token(r) for r in answers} == {_page_without_csrf_token(missing)}
+
+    refused = AuditEvent.objects.filter(action="access.refused")
+    assert refused.filter(actor=outsider, clinic=outsider.clinic, object_type="client", object_id=str(target.id)).count() == 40
+    assert not refused.filter(clinic=target.clinic).exists()
+    assert refused.filter(client_id__isnull=False).count() == 0  # nothing points at the other clinic's client
+    row = refused.filter(object_id=str(target.id)).first()
+    assert row.ip_address == "127.0.0.1" and row.detail == url
+
+    client.force_login(world["outsider_admin"])
+    page = client.get(reverse("reports:audit_trail"), {"action": "access.refused", "actor": outsider.id})
+    assert page.context["page"].paginator.count == 41  # the 40, and the id that does not exist
+    assert "C-0001" not in page.content.decode() and "Riverside" not in page.content.decode()
+    client.force_login(world["admin"])
+    assert client.get(reverse("reports:audit_trail"), {"action": "access.refused"}).context["page"].paginator.count == 0
+
+
+def test_every_scoped_refusal_is_audited(client, world):
+    """Screenings, flags and the JSON autosave refuse through the same helpers; an unassigned teammate too."""
+    client.force_login(world["teammate"])
+    for url in (reverse("reports:results", args=[world["completed"].id]),
+                reverse("screening:flag_detail", args=[world["flag"].id]),
+                reverse("reports:client_progress", args=[world["client"].id])):
+        assert client.get(url).status_code == 404
+    assert client.post(reverse("screening:screening_autosave", args=[world["draft"].id, "bonds"])).status_code == 404
+    rows = AuditEvent.objects.filter(action="access.refused", actor=world["teammate"]).order_by("id")
+    assert [(r.object_type, r.object_id, r.clinic_id) for r in rows] == [
+        ("screening", str(world["completed"].id), world["teammate"].clinic_id),
+        ("safetyflag", str(world["flag"].id), world["teammate"].clinic_id),
+        ("client", str(world["client"].id), world["teammate"].clinic_id),
+        ("screening", str(world["draft"].id), world["teammate"].clinic_id),
+    ]

@@ -23,7 +23,8 @@ from screening.scoping import clients_for
 
 def _filtered(request):
     form = AuditFilterForm(request.GET or None, members=members_for(request.user), clients=clients_for(request.user))
-    code = Client.objects.filter(pk=OuterRef("client_id")).values("code")[:1]
+    # A client's code only when the client is this clinic's own (a row never shows another clinic's code).
+    code = Client.objects.filter(pk=OuterRef("client_id"), clinic_id=OuterRef("clinic_id")).values("code")[:1]
     events = (
         AuditEvent.objects.for_clinic(request.user.clinic_id).select_related("actor")
         .annotate(client_code=Subquery(code))
