@@ -11,6 +11,7 @@ SCREENING_DISCARDED = "screening.discarded"
 SCREENING_OPENED = "screening.opened"
 FLAG_FOLLOW_UP = "flag.follow_up"
 ACCESS_REFUSED = "access.refused"
+ADMIN_VIEWED_RECORD = "admin.viewed_record"
 
 ACTIONS = {
     CLIENT_CREATED: "Added a client",
@@ -24,4 +25,5 @@ ACTIONS = {
     SCREENING_OPENED: "Opened a screening's answers",
     FLAG_FOLLOW_UP: "Recorded a safety follow-up",
     ACCESS_REFUSED: "Refused access to a record (not theirs to open, or no such record)",
+    ADMIN_VIEWED_RECORD: "Viewed a clinical record in the site admin",
 }

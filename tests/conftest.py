@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from django.db import transaction
 from django.db.backends.sqlite3.operations import DatabaseOperations as SQLiteOperations
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clinicians.actors import Actor
 from clinicians.models import Clinic, User
@@ -95,6 +97,23 @@ def teammate(clinic):
 @pytest.fixture
 def outsider(other_clinic):
     return User.objects.create_user("olive@hillside.test", PASSWORD, full_name="Olive Outsider", clinic=other_clinic)
+
+
+@pytest.fixture
+def staff(db):
+    """Site staff: no clinic, may open the Django admin (/admin/)."""
+    return User.objects.create_user("sam@site.test", PASSWORD, full_name="Sam Staff", is_staff=True, is_superuser=True)
+
+
+def log_in_verified(client, user):
+    """Log in past the second factor: the user's authenticator app (made if missing), as after its code."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+        user=user, name="Authenticator app", confirmed=True)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
 
 
 @pytest.fixture
