@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.db import transaction
-from django.db.backends.sqlite3.operations import DatabaseOperations as SQLiteOperations
+from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteWrapper
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -36,6 +36,7 @@ def _flush_lifts_sqlite_triggers():
     flush drops every trigger, deletes, and creates the same triggers again from their stored SQL, in
     one transaction: the application has no way around them.
     """
+    SQLiteOperations = SQLiteWrapper.ops_class
     original = SQLiteOperations.execute_sql_flush
 
     def execute_sql_flush(self, sql_list):
