@@ -14,8 +14,8 @@ class AuditEventQuerySet(AppendOnlyQuerySet):
 class AuditEvent(AppendOnlyModel):
     """Who did what, to which record, when and from where. Rows are only ever added.
 
-    Guarded here (save of an existing row, delete, queryset update/delete) and, on PostgreSQL,
-    by a trigger that refuses UPDATE and DELETE whatever the client (migration 0003).
+    Guarded here (save of an existing row, delete, queryset update/delete) and, on PostgreSQL and SQLite,
+    by triggers that refuse UPDATE and DELETE whatever the client (migrations 0003, 0004).
 
     `action` is a registered name (audit.actions). The record it names is kept by type and id, and
     the client by id, not by foreign key: the trail depends on the accounts app only.

@@ -5,8 +5,9 @@ from audit import actions
 from audit.models import AuditEvent
 
 
-def record(action, actor, *, obj=None, client_id=None, clinic_id=None, detail=""):
-    """One row: `actor` is a clinicians.actors.Actor; `obj` the record acted on (kept by type and id).
+def record(action, actor, *, obj=None, ref=None, client_id=None, clinic_id=None, detail=""):
+    """One row: `actor` is a clinicians.actors.Actor; `obj` the record acted on (kept by type and id),
+    or `ref`, a (type, id) pair naming a record that was asked for but not loaded (a refusal).
 
     A record about a client says so with an `audit_client_id` attribute (Client, Screening, flag).
     """
@@ -20,8 +21,8 @@ def record(action, actor, *, obj=None, client_id=None, clinic_id=None, detail=""
         actor_email=user.email if user is not None else actor.email[:254],
         clinic_id=clinic_id or actor.clinic_id or getattr(obj, "clinic_id", None),
         action=action,
-        object_type=obj.__class__.__name__.lower() if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
+        object_type=obj.__class__.__name__.lower() if obj is not None else ref[0] if ref else "",
+        object_id=str(obj.pk) if obj is not None else str(ref[1]) if ref else "",
         client_id=client_id,
         ip_address=actor.ip,
         detail=detail[:200],

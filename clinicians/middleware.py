@@ -4,12 +4,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import redirect
+from django.utils.cache import patch_cache_control
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 # Pages an unverified user may still reach: signing in with the second factor, setting it up, leaving.
-TWO_FACTOR_EXEMPT = {"two_factor_verify", "two_factor_setup", "logout", "login"}
+# (Full view names: the admin site's own "admin:login" and "admin:logout" are not among them.)
+TWO_FACTOR_EXEMPT = {"clinicians:two_factor_verify", "clinicians:two_factor_setup", "logout", "login"}
 
 
 def _is_background(request):
@@ -30,6 +33,23 @@ def _has_device(request):
         return True
     request.session[NO_DEVICE_KEY] = str(user.pk)
     return False
+
+
+class NoStoreMiddleware:
+    """No browser or proxy keeps a copy of what a signed-in user was shown: every response to one
+    (signed in when the request came, or when it left: logging in and out included) says
+    `Cache-Control: no-store, private`, unless the view set its own Cache-Control. Static files are
+    served before this (whitenoise) and keep their caching."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        signed_in = request.user.is_authenticated
+        response = self.get_response(request)
+        if (signed_in or request.user.is_authenticated) and not response.has_header("Cache-Control"):
+            patch_cache_control(response, no_store=True, private=True)
+        return response
 
 
 class IdleLogoutMiddleware:
@@ -68,10 +88,18 @@ class TwoFactorMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         user = request.user
+        match = request.resolver_match
+        if match is not None and match.namespace == "admin":
+            # The Django admin site: signing in is on our own page (lockout, audit, two-factor), never
+            # the admin's; clinic accounts that are not staff get no admin page at all; staff must
+            # pass two-factor (User.two_factor_required).
+            if not user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not user.is_staff:
+                raise PermissionDenied("The site admin is for site staff only.")
         if not user.is_authenticated or user.is_verified():
             return None
-        match = request.resolver_match
-        if match is not None and match.url_name in TWO_FACTOR_EXEMPT:
+        if match is not None and match.view_name in TWO_FACTOR_EXEMPT:
             return None
         has_device = _has_device(request)
         if not has_device and not user.two_factor_required:
@@ -80,5 +108,6 @@ class TwoFactorMiddleware:
             return JsonResponse({"error": "two-factor verification needed"}, status=401)
         if has_device:
             return redirect_to_login(request.get_full_path(), login_url="clinicians:two_factor_verify")
-        messages.warning(request, "Your clinic requires two-factor sign-in. Set it up to continue.")
+        messages.warning(request, "Site staff accounts need two-factor sign-in. Set it up to continue." if user.is_staff
+                         else "Your clinic requires two-factor sign-in. Set it up to continue.")
         return redirect("clinicians:two_factor_setup")

@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "clinicians.middleware.NoStoreMiddleware",  # no-store on every response to a signed-in user
     "django.contrib.messages.middleware.MessageMiddleware",
     "clinicians.middleware.IdleLogoutMiddleware",
     "clinicians.middleware.TwoFactorMiddleware",

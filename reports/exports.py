@@ -1,6 +1,7 @@
 """Data exports for supervisors, built with pandas in chunks so memory stays flat as a clinic grows.
 
 - Client history (CSV): one row per completed screening and bond, with the client's code.
+- Every text cell goes through reports.spreadsheet (no cell is written that a spreadsheet would run).
 - Clinic export (CSV or XLSX): de-identified. No client codes, no clinician names, no notes or
   labels (free text can identify); clients and screenings appear under keys derived from their ids
   with the server's secret, stable across exports so a supervisor can follow one client over time.
@@ -15,6 +16,7 @@ from django.conf import settings
 from django.utils import timezone
 from openpyxl import Workbook
 
+from reports.spreadsheet import safe_frame
 from screening.instrument import load_instrument
 from screening.models import Amendment, Answer, plain_answer
 from screening.scoring import scores_from_dict
@@ -30,11 +32,6 @@ SCORE_COLUMNS = [
 # free text stays out of the de-identified clinic files.
 HISTORY_COLUMNS = SCORE_COLUMNS + ["amendment_reasons"]
 ITEM_COLUMNS = ["screening", "client", "date", "instrument", "section", "item_key", "answer"]
-
-
-def spreadsheet_safe(text):
-    """Free text that a spreadsheet would run as a formula (=, +, -, @) is kept as text."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def pseudonym(kind, value):
@@ -60,7 +57,7 @@ def _screening_rows(row, client_label, reasons=()):
         "protective_items": scores.protective.items,
     }
     if client_label is not None:
-        base["amendment_reasons"] = spreadsheet_safe(" | ".join(reasons))
+        base["amendment_reasons"] = " | ".join(reasons)
     for bond in scores.bonds:
         yield {
             **base,
@@ -91,7 +88,7 @@ def score_frames(screenings, client_label=None):
     stream = completed.order_by("completed_at", "id").values_list(*SCREENING_FIELDS).iterator(chunk_size=CHUNK)
     for batch in _batches(stream, CHUNK):
         rows = [row for r in batch for row in _screening_rows(r, client_label, reasons.get(r[0], ()))]
-        yield pd.DataFrame(rows, columns=columns)
+        yield safe_frame(pd.DataFrame(rows, columns=columns))
 
 
 def item_frames(screenings):
@@ -113,7 +110,7 @@ def item_frames(screenings):
                              timezone.localtime(completed_at).date().isoformat())
             screening_key, client_key, day = keys[sid]
             rows.append((screening_key, client_key, day, instrument, section, key, plain_answer(value, state)))
-        yield pd.DataFrame(rows, columns=ITEM_COLUMNS)
+        yield safe_frame(pd.DataFrame(rows, columns=ITEM_COLUMNS))
 
 
 def csv_chunks(frames):
@@ -138,7 +135,7 @@ def data_dictionary(instrument_keys):
                              "item_key": item.key, "wording": item.text, "scale": scale, "period": instrument.period,
                              "source": item.source})
     columns = ["instrument", "section", "item_key", "wording", "scale", "period", "source"]
-    return pd.DataFrame(rows, columns=columns)
+    return safe_frame(pd.DataFrame(rows, columns=columns))
 
 
 EXCEL_MAX_ROWS = 1_048_576

@@ -12,6 +12,8 @@ SCREENING_OPENED = "screening.opened"
 FLAG_FOLLOW_UP = "flag.follow_up"
 FLAG_RAISED = "flag.raised"
 FLAG_WITHDRAWN = "flag.withdrawn"
+ACCESS_REFUSED = "access.refused"
+ADMIN_VIEWED_RECORD = "admin.viewed_record"
 
 ACTIONS = {
     CLIENT_CREATED: "Added a client",
@@ -26,4 +28,6 @@ ACTIONS = {
     FLAG_FOLLOW_UP: "Recorded a safety follow-up",
     FLAG_RAISED: "Safety flag raised",
     FLAG_WITHDRAWN: "Safety flag withdrawn (entered in error)",
+    ACCESS_REFUSED: "Refused access to a record (not theirs to open, or no such record)",
+    ADMIN_VIEWED_RECORD: "Viewed a clinical record in the site admin",
 }

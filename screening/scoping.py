@@ -6,11 +6,20 @@ or assignment.
 
 Every view that touches client data goes through these functions. Someone outside the clinic gets
 a 404 for a record that exists, exactly as for one that does not: existence itself is not leaked.
+
+The get_*_for_user functions take the request: each refusal writes an audit row (who, which id, from
+which address, on which page) under the asker's own clinic, so its admin sees their own people
+probing. It is written for every refused id, one that exists nowhere included, and never names the
+record's client or clinic: the trail is no way to learn whether an id exists elsewhere.
 """
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from audit.trail import record
+from clinicians.actors import Actor
 from clinicians.scoping import clinic_id_of
+from screening import audit_actions as A
 from screening.models import Client, SafetyFlag, Screening
 
 
@@ -53,14 +62,23 @@ def caseload_flags_for(user):
     return flags if user.is_clinic_admin else flags.filter(client__assigned=user)
 
 
-def get_flag_for_user(user, flag_id):
-    return get_object_or_404(flags_for(user).select_related("client", "screening"), pk=flag_id)
+def _get_or_refuse(request, queryset, kind, record_id):
+    try:
+        return get_object_or_404(queryset, pk=record_id)
+    except Http404:
+        record(A.ACCESS_REFUSED, Actor.from_request(request), ref=(kind, record_id), detail=request.path)
+        raise
 
 
-def get_client_for_user(user, client_id):
-    return get_object_or_404(clients_for(user).select_related("clinic"), pk=client_id)
+def get_flag_for_user(request, flag_id):
+    flags = flags_for(request.user).select_related("client", "screening")
+    return _get_or_refuse(request, flags, "safetyflag", flag_id)
 
 
-def get_screening_for_user(user, screening_id):
-    qs = screenings_for(user).select_related("client", "client__clinic", "clinician", "completed_by")
-    return get_object_or_404(qs, pk=screening_id)
+def get_client_for_user(request, client_id):
+    return _get_or_refuse(request, clients_for(request.user).select_related("clinic"), "client", client_id)
+
+
+def get_screening_for_user(request, screening_id):
+    qs = screenings_for(request.user).select_related("client", "client__clinic", "clinician", "completed_by")
+    return _get_or_refuse(request, qs, "screening", screening_id)

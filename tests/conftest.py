@@ -6,6 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from django.db import transaction
+from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteWrapper
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clinicians.actors import Actor
 from clinicians.models import Clinic, User
@@ -21,6 +25,33 @@ if TEST_INSTRUMENTS not in instruments.INSTRUMENT_DIRS:
 
 # A tiny instrument so every figure of scoring and change can be worked out by hand.
 TINY = json.loads((TEST_INSTRUMENTS / "tiny-1.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _flush_lifts_sqlite_triggers():
+    """Empty the test database between transactional tests despite the append-only triggers.
+
+    Django flushes with TRUNCATE on PostgreSQL (row triggers do not fire) but with DELETE on SQLite,
+    which the triggers of audit 0004 and screening 0007 refuse. Here, and only in the test suite, the
+    flush drops every trigger, deletes, and creates the same triggers again from their stored SQL, in
+    one transaction: the application has no way around them.
+    """
+    SQLiteOperations = SQLiteWrapper.ops_class
+    original = SQLiteOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        with transaction.atomic(using=self.connection.alias), self.connection.cursor() as cursor:
+            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+            triggers = cursor.fetchall()
+            for name, _ in triggers:
+                cursor.execute(f"DROP TRIGGER {self.quote_name(name)}")
+            original(self, sql_list)
+            for _, sql in triggers:
+                cursor.execute(sql)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(SQLiteOperations, "execute_sql_flush", execute_sql_flush)
+        yield
 
 
 @pytest.fixture
@@ -73,6 +104,23 @@ def teammate(clinic):
 @pytest.fixture
 def outsider(other_clinic):
     return User.objects.create_user("olive@hillside.test", PASSWORD, full_name="Olive Outsider", clinic=other_clinic)
+
+
+@pytest.fixture
+def staff(db):
+    """Site staff: no clinic, may open the Django admin (/admin/)."""
+    return User.objects.create_user("sam@site.test", PASSWORD, full_name="Sam Staff", is_staff=True, is_superuser=True)
+
+
+def log_in_verified(client, user):
+    """Log in past the second factor: the user's authenticator app (made if missing), as after its code."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+        user=user, name="Authenticator app", confirmed=True)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
 
 
 @pytest.fixture

@@ -4,19 +4,23 @@ RULES is the list of who may open what. It is checked against the URLconf, so a 
 rule fails test_every_url_has_a_rule rather than slipping through untested.
 """
 
+import re
+import uuid
 from dataclasses import dataclass
 
 import pytest
+from django.contrib import admin
 from django.urls import URLResolver, get_resolver, reverse
 
+from audit.models import AuditEvent
 from clinicians.models import User
 from screening.models import Client
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, log_in_verified
 
 
 @dataclass(frozen=True)
 class Rule:
-    access: str  # public | login | member | admin | client | client_admin | screening | flag | member_admin
+    access: str  # public | login | member | admin | client | client_admin | screening | flag | member_admin | staff
     methods: tuple = ("get",)
     record: str = ""  # which record the URL names: client, draft, completed, member
     json: bool = False  # answers in JSON: a refusal is a JSON status (401 when logged out), not a redirect
@@ -66,6 +70,8 @@ RULES = {
     "password_reset_done": Rule("public"),
     "password_reset_confirm": Rule("public"),
     "password_reset_complete": Rule("public"),
+    # The Django admin site, every URL of it (ADMIN_PAGES below): site staff past their second factor.
+    "admin:*": Rule("staff"),
 }
 
 RECORD_KINDS = {"client", "client_admin", "screening", "flag", "member_admin"}
@@ -78,7 +84,8 @@ def _project_url_names(patterns=None, namespace=""):
     for pattern in get_resolver().url_patterns if patterns is None else patterns:
         if isinstance(pattern, URLResolver):
             if pattern.namespace == "admin":
-                continue  # the Django admin site guards itself (staff only)
+                names.add("admin:*")  # one rule for the whole admin site, checked on ADMIN_PAGES
+                continue
             inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
             names |= _project_url_names(pattern.url_patterns, inner)
         elif pattern.name:
@@ -91,7 +98,7 @@ def test_every_url_has_a_rule():
 
 
 @pytest.fixture
-def world(clinic, clinician, teammate, clinic_admin, outsider, other_clinic, client_record, make_screening):
+def world(clinic, clinician, teammate, clinic_admin, outsider, other_clinic, client_record, make_screening, staff):
     other_client = Client.objects.create(clinic=clinic, code="C-0002", created_by=clinician)
     other_client.assigned.add(clinician)
     outsider_admin = User.objects.create_user("oscar@hillside.test", PASSWORD, clinic=other_clinic, role=User.Role.ADMIN)
@@ -106,10 +113,13 @@ def world(clinic, clinician, teammate, clinic_admin, outsider, other_clinic, cli
         "admin": clinic_admin,
         "outsider": outsider,
         "outsider_admin": outsider_admin,
+        "staff": staff,
     }
 
 
 def _url(name, rule, world):
+    if name == "admin:*":
+        return reverse("admin:index")
     if name in ("screening:screening_step", "screening:screening_autosave"):
         return reverse(name, args=[world["draft"].id, "bonds"])
     if name == "clinicians:invitation_accept":
@@ -193,6 +203,23 @@ def test_deactivated_user_has_no_access(client, world, name, rule, method):
     _assert_sent_to_login(response, rule)
 
 
+# Who may open a URL of each kind: the logged-in visitor of test_pages_are_never_stored.
+ALLOWED = {"public": "clinician", "login": "clinician", "member": "clinician", "client": "clinician",
+           "screening": "clinician", "flag": "clinician", "admin": "admin", "client_admin": "admin",
+           "member_admin": "admin"}
+
+
+@pytest.mark.parametrize("name,rule,method", _cases(lambda r: True))
+def test_pages_are_never_stored(client, world, name, rule, method):
+    """Every answer to a signed-in visitor says no-store: no browser or proxy keeps client data."""
+    if rule.access == "staff":
+        log_in_verified(client, world["staff"])
+    else:
+        client.force_login(world[ALLOWED[rule.access]])
+    response = _send(client, method, _url(name, rule, world))
+    assert "no-store" in response.get("Cache-Control", ""), response.status_code
+
+
 def test_deactivated_user_cannot_log_in(client, clinician):
     clinician.is_active = False
     clinician.save()
@@ -228,3 +255,102 @@ def test_csrf_token_is_required(world):
     assert not Client.objects.filter(code="NO-CSRF").exists()
     response = browser.post(reverse("login"), {"username": "x@y.z", "password": "x"})
     assert response.status_code == 403
+
+
+def _page_without_csrf_token(response):
+    # The masked CSRF token of the logout form changes with every page; nothing else may differ.
+    return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", response.content)
+
+
+def test_probing_leaves_a_trace_for_the_prober_clinic_only(client, world):
+    """Refused ids (another clinic's, not assigned, or none at all) are audited under the asker's
+    clinic: its admin sees their own clinician probing; the record's clinic is never named."""
+    outsider, target = world["outsider"], world["client"]
+    client.force_login(outsider)
+    url = reverse("screening:client_detail", args=[target.id])
+    answers = [client.get(url) for _ in range(40)]
+    missing = client.get(reverse("screening:client_detail", args=[uuid.uuid4()]))
+    assert {r.status_code for r in answers} == {missing.status_code} == {404}
+    assert {_page_without_csrf_token(r) for r in answers} == {_page_without_csrf_token(missing)}
+
+    refused = AuditEvent.objects.filter(action="access.refused")
+    assert refused.filter(actor=outsider, clinic=outsider.clinic, object_type="client", object_id=str(target.id)).count() == 40
+    assert not refused.filter(clinic=target.clinic).exists()
+    assert refused.filter(client_id__isnull=False).count() == 0  # nothing points at the other clinic's client
+    row = refused.filter(object_id=str(target.id)).first()
+    assert row.ip_address == "127.0.0.1" and row.detail == url
+
+    client.force_login(world["outsider_admin"])
+    page = client.get(reverse("reports:audit_trail"), {"action": "access.refused", "actor": outsider.id})
+    assert page.context["page"].paginator.count == 41  # the 40, and the id that does not exist
+    assert "C-0001" not in page.content.decode() and "Riverside" not in page.content.decode()
+    client.force_login(world["admin"])
+    assert client.get(reverse("reports:audit_trail"), {"action": "access.refused"}).context["page"].paginator.count == 0
+
+
+def test_every_scoped_refusal_is_audited(client, world):
+    """Screenings, flags and the JSON autosave refuse through the same helpers; an unassigned teammate too."""
+    client.force_login(world["teammate"])
+    for url in (reverse("reports:results", args=[world["completed"].id]),
+                reverse("screening:flag_detail", args=[world["flag"].id]),
+                reverse("reports:client_progress", args=[world["client"].id])):
+        assert client.get(url).status_code == 404
+    assert client.post(reverse("screening:screening_autosave", args=[world["draft"].id, "bonds"])).status_code == 404
+    rows = AuditEvent.objects.filter(action="access.refused", actor=world["teammate"]).order_by("id")
+    assert [(r.object_type, r.object_id, r.clinic_id) for r in rows] == [
+        ("screening", str(world["completed"].id), world["teammate"].clinic_id),
+        ("safetyflag", str(world["flag"].id), world["teammate"].clinic_id),
+        ("client", str(world["client"].id), world["teammate"].clinic_id),
+        ("screening", str(world["draft"].id), world["teammate"].clinic_id),
+    ]
+
+
+# The Django admin site -------------------------------------------------------------------------
+
+def _admin_pages(world):
+    """The admin's index, every registered model's list, and the pages of the clinical records."""
+    pages = [reverse("admin:index"), reverse("admin:login"), reverse("admin:password_change")]
+    for model in admin.site._registry:
+        pages.append(reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist"))
+    for record in (world["client"], world["completed"], world["flag"], world["draft"]):
+        pages.append(reverse(f"admin:screening_{record._meta.model_name}_change", args=[record.id]))
+    return pages
+
+
+def test_admin_sends_anonymous_visitors_to_login(client, world):
+    for page in _admin_pages(world):
+        response = client.get(page)
+        assert response.status_code == 302 and response["Location"].startswith(reverse("login")), page
+
+
+@pytest.mark.parametrize("who", ["clinician", "admin"])
+def test_admin_is_closed_to_clinic_accounts(client, world, who):
+    log_in_verified(client, world[who])  # past two-factor: refused for not being staff
+    for page in _admin_pages(world):
+        assert client.get(page).status_code == 403, page
+
+
+def test_staff_without_a_second_factor_are_sent_to_set_one_up(client, world):
+    client.force_login(world["staff"])
+    for page in _admin_pages(world):
+        response = client.get(page)
+        assert response.status_code == 302 and response["Location"] == reverse("clinicians:two_factor_setup"), page
+    assert client.get(reverse("clinicians:two_factor_setup")).status_code == 200
+
+
+def test_staff_with_a_second_factor_must_verify_it(client, world):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.create(user=world["staff"], name="Authenticator app", confirmed=True)
+    client.force_login(world["staff"])
+    for page in _admin_pages(world):
+        response = client.get(page)
+        assert response.status_code == 302, page
+        assert response["Location"].startswith(reverse("clinicians:two_factor_verify") + "?next="), page
+
+
+def test_verified_staff_open_the_admin(client, world):
+    log_in_verified(client, world["staff"])
+    for page in _admin_pages(world):
+        response = client.get(page, follow=True)  # the admin's login page sends a signed-in user to the index
+        assert response.status_code == 200, page

@@ -190,6 +190,25 @@ def test_enrolment_then_login_needs_a_code(client, clinician):
     assert client.get(reverse("screening:home")).status_code == 200
 
 
+def test_site_staff_reach_the_admin_through_two_factor(client, staff):
+    """Our login page (lockout, audit) with next=/admin/, then setting up the app, then its code next time."""
+    response = client.get(reverse("admin:index"))
+    assert response["Location"] == f"{reverse('login')}?next={reverse('admin:index')}"
+    _login(client, staff.email)
+    assert client.get(reverse("admin:index"))["Location"] == reverse("clinicians:two_factor_setup")
+    client.get(reverse("clinicians:two_factor_setup"))
+    device = TOTPDevice.objects.get(user=staff, confirmed=False)
+    codes_page = client.post(reverse("clinicians:two_factor_setup"), {"token": _code(device)}).content.decode()
+    assert f'href="{reverse("admin:index")}"' in codes_page  # "I have saved them" leads on to the admin
+    assert client.get(reverse("admin:index")).status_code == 200
+    client.logout()
+    _login(client, staff.email)
+    response = client.get(reverse("admin:index"))
+    assert response["Location"] == f"{reverse('clinicians:two_factor_verify')}?next={reverse('admin:index')}"
+    response = client.post(response["Location"], {"token": _code(device, drift=1)})
+    assert response["Location"] == reverse("admin:index") and client.get(response["Location"]).status_code == 200
+
+
 def test_recovery_code_works_once(client, clinician):
     _device, codes = _enrol(client, clinician)
     _login(client, clinician.email)

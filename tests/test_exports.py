@@ -1,10 +1,14 @@
 """Exports round-trip through pandas with the right columns; the clinic files carry no client codes."""
 
+import csv
 import io
+import re
 
 import pandas as pd
 import pytest
+from django.core import mail
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from clinicians.actors import Actor
 from audit.models import AuditEvent
@@ -131,8 +135,60 @@ def test_amended_screenings_are_marked(logged_in, client, clinic_admin, two_clie
     assert pd.read_csv(io.BytesIO(raw))["amended"].notna().sum() == len(screening.stored_scores().bonds)
 
 
-def test_spreadsheet_formulas_are_kept_as_text():
-    from reports.exports import spreadsheet_safe
+FORMULA = '=HYPERLINK("http://x","click")'
 
-    assert spreadsheet_safe("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
-    assert spreadsheet_safe("-1") == "'-1" and spreadsheet_safe("Plain reason.") == "Plain reason."
+
+def test_spreadsheet_formulas_are_kept_as_text():
+    from reports.spreadsheet import safe_cell, safe_frame
+
+    assert safe_cell(FORMULA) == "'" + FORMULA
+    for risky in ("+1", "-1", "@SUM(A1)", "\tx", "\rx"):
+        assert safe_cell(risky) == "'" + risky
+    assert safe_cell("Plain reason.") == "Plain reason." and safe_cell("") == ""
+    assert safe_cell(-3) == -3 and safe_cell(-2.5) == -2.5 and safe_cell(None) is None  # numbers stay numbers
+    frame = safe_frame(pd.DataFrame({
+        "text": ["=1+1", "plain", "-x"], "mixed": [2, "@me", None], "number": [-1, 0, 3], "real": [-0.5, None, 1.0],
+    }))
+    assert list(frame["text"]) == ["'=1+1", "plain", "'-x"]
+    assert list(frame["mixed"])[:2] == [2, "'@me"] and frame["mixed"].isna().tolist() == [False, False, True]
+    assert list(frame["number"]) == [-1, 0, 3] and frame["number"].dtype.kind == "i"
+    assert frame["real"].dtype.kind == "f" and frame["real"][0] == -0.5
+
+
+def _cells(raw):
+    return [cell for row in csv.reader(io.StringIO(raw.decode())) for cell in row]
+
+
+def test_audit_csv_keeps_a_formula_name_as_text(client, clinic_admin):
+    client.force_login(clinic_admin)
+    client.post(reverse("clinicians:invite"), {"email": "eve@riverside.test", "role": "clinician"})
+    link = re.search(r"http://testserver(/invitations/\S+/)", mail.outbox[-1].body).group(1)
+    client.logout()
+    password = "violet-harbour-lantern-42"
+    response = client.post(link, {"full_name": FORMULA, "password1": password, "password2": password})
+    assert response.status_code == 302
+    client.force_login(clinic_admin)
+    cells = _cells(b"".join(client.get(reverse("reports:audit_trail_csv")).streaming_content))
+    assert "'" + FORMULA in cells
+    assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+
+
+def test_exports_keep_formula_text_as_text(monkeypatch, client, clinic_admin, clinician, clinic, make_screening):
+    formula_client = Client.objects.create(clinic=clinic, code="=1+2", created_by=clinician)  # made outside the form
+    formula_client.assigned.add(clinician)
+    make_screening(formula_client, clinician)
+    monkeypatch.setattr(exports, "plain_answer", lambda value, state: "@SUM(1)")  # as if an answer were text
+    client.force_login(clinic_admin)
+
+    history = b"".join(client.get(reverse("reports:client_history_csv", args=[formula_client.id])).streaming_content)
+    assert set(pd.read_csv(io.BytesIO(history))["client"]) == {"'=1+2"}
+    items = b"".join(client.get(reverse("reports:clinic_export_items")).streaming_content)
+    assert set(pd.read_csv(io.BytesIO(items))["answer"]) == {"'@SUM(1)"}
+    for raw in (history, items, b"".join(client.get(reverse("reports:clinic_export_screenings")).streaming_content)):
+        assert not [cell for cell in _cells(raw) if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+
+    workbook = load_workbook(io.BytesIO(b"".join(client.get(reverse("reports:clinic_export_xlsx")).streaming_content)))
+    cells = [cell for sheet in workbook for row in sheet.iter_rows() for cell in row]
+    assert not [cell.coordinate for cell in cells if cell.data_type == "f"]  # no formula anywhere
+    assert {cell.value for cell in workbook["items"]["G"][1:]} == {"'@SUM(1)"}
+    assert all(isinstance(cell.value, int) for cell in workbook["screenings"]["K"][1:])  # totals stay numbers

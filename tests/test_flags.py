@@ -118,15 +118,17 @@ def test_follow_ups_cannot_be_changed_or_deleted(client_record, clinician, make_
         FollowUp.objects.create(flag=flag, action="other", note="", recorded_by=clinician, submission=uuid.uuid4())
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
 def test_database_refuses_changing_a_follow_up(client_record, clinician, make_screening):
+    """PostgreSQL and SQLite triggers (screening migrations 0004 and 0007), whatever client connects."""
     from django.db import DatabaseError
 
     flag = make_screening(client_record, clinician, safety_yes=("safety-substance-use",)).safety_flags.get()
     entry, _ = flags.record_follow_up(flag.id, SafetyFlag.objects.all(), Actor(clinician), action="other", note="x",
                                       submission=uuid.uuid4())
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("UPDATE screening_followup SET note = 'y' WHERE id = %s", [entry.pk])
+    for sql in ("UPDATE screening_followup SET note = 'y' WHERE id = %s", "DELETE FROM screening_followup WHERE id = %s"):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [entry.pk.hex])  # 32 hex digits: what SQLite stores, and PostgreSQL reads
+    assert FollowUp.objects.filter(pk=entry.pk, note="x").exists()
 
 
 def test_home_lists_open_flags_oldest_first_with_age(logged_in, clinic, clinician, teammate, make_screening):

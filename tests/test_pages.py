@@ -78,13 +78,15 @@ def test_clinic_settings_needs_a_resource(client, clinic_admin):
     assert response.status_code == 200 and b"at least one crisis resource" in response.content
 
 
-def test_account_without_clinic_is_refused(client, db):
+def test_account_without_clinic_is_refused(client, db, staff):
     from clinicians.models import User
+    from tests.conftest import log_in_verified
 
-    staff = User.objects.create_user("staff@site.test", "x-long-password", is_staff=True)
-    client.force_login(staff)
-    response = client.get(reverse("screening:client_list"))
-    assert response.status_code == 403 and b"not attached to a clinic" in response.content
+    loner = User.objects.create_user("loner@site.test", "x-long-password")
+    for login in (lambda: client.force_login(loner), lambda: log_in_verified(client, staff)):  # staff: past two-factor
+        login()
+        response = client.get(reverse("screening:client_list"))
+        assert response.status_code == 403 and b"not attached to a clinic" in response.content
 
 
 def test_password_change_page(logged_in):

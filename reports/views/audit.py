@@ -16,13 +16,15 @@ from clinicians.decorators import clinic_admin_required
 from clinicians.scoping import members_for
 from reports import audit_actions as A
 from reports.forms import AuditFilterForm
+from reports.spreadsheet import safe_row
 from screening.models import Client
 from screening.scoping import clients_for
 
 
 def _filtered(request):
     form = AuditFilterForm(request.GET or None, members=members_for(request.user), clients=clients_for(request.user))
-    code = Client.objects.filter(pk=OuterRef("client_id")).values("code")[:1]
+    # A client's code only when the client is this clinic's own (a row never shows another clinic's code).
+    code = Client.objects.filter(pk=OuterRef("client_id"), clinic_id=OuterRef("clinic_id")).values("code")[:1]
     events = (
         AuditEvent.objects.for_clinic(request.user.clinic_id).select_related("actor")
         .annotate(client_code=Subquery(code))
@@ -59,11 +61,11 @@ def audit_trail_csv(request):
     def rows():
         yield writer.writerow(["time", "clinician", "email", "action", "object type", "object id", "client", "address", "detail"])
         for e in events.order_by("at", "id").iterator(chunk_size=2000):
-            yield writer.writerow([
+            yield writer.writerow(safe_row([
                 timezone.localtime(e.at).isoformat(timespec="seconds"), e.actor.get_full_name() if e.actor else "",
                 e.actor_email, e.action, e.object_type, e.object_id, e.client_code or "",
                 e.ip_address or "", e.detail,
-            ])
+            ]))
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="audit-{timezone.localdate():%Y-%m-%d}.csv"'

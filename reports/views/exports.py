@@ -26,7 +26,7 @@ def _csv_response(chunks, filename):
 @require_GET
 @clinic_member_required
 def client_history_csv(request, client_id):
-    client = get_client_for_user(request.user, client_id)
+    client = get_client_for_user(request, client_id)
     record(A.EXPORTED, Actor.from_request(request), obj=client, detail="client history CSV")
     frames = exports.score_frames(client.screenings.all(), client_label=client.code)
     return _csv_response(exports.csv_chunks(frames), f"history-{client.code}-{timezone.localdate()}.csv")

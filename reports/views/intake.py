@@ -18,7 +18,7 @@ from screening.steps import BONDS
 
 
 def _completed_screening_or_redirect(request, screening_id):
-    screening = get_screening_for_user(request.user, screening_id)
+    screening = get_screening_for_user(request, screening_id)
     if screening.is_draft:
         messages.info(request, "This screening is not finished yet; results appear once it is completed.")
         return screening, redirect("screening:screening_step", screening_id=screening.id, step=BONDS)

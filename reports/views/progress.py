@@ -23,7 +23,7 @@ from screening.scoping import get_client_for_user
 @require_GET
 @clinic_member_required
 def client_progress(request, client_id):
-    client = get_client_for_user(request.user, client_id)
+    client = get_client_for_user(request, client_id)
     screenings = list(client.screenings.completed().select_related("clinician", "completed_by").order_by("completed_at"))
     latest_key = screenings[-1].instrument_key if screenings else CURRENT_KEY
     instrument = load_instrument(latest_key)
@@ -50,7 +50,7 @@ def client_progress(request, client_id):
 @never_cache
 @clinic_member_required
 def progress_pdf(request, client_id):
-    client = get_client_for_user(request.user, client_id)
+    client = get_client_for_user(request, client_id)
     form = DateRangeForm(request.GET)
     if not form.is_valid():
         errors = " ".join(e for errs in form.errors.values() for e in errs)

@@ -29,7 +29,7 @@ def _section_forms(screening, data=None):
 @require_http_methods(["GET", "POST"])
 @clinic_member_required
 def screening_amend(request, screening_id):
-    screening = get_screening_for_user(request.user, screening_id)
+    screening = get_screening_for_user(request, screening_id)
     if screening.is_draft:
         messages.info(request, "This screening is not completed yet: change its answers in the form.")
         return redirect("screening:screening_step", screening_id=screening.id, step=BONDS)

@@ -76,7 +76,7 @@ def client_create(request):
 @require_GET
 @clinic_member_required
 def client_detail(request, client_id):
-    client = get_client_for_user(request.user, client_id)
+    client = get_client_for_user(request, client_id)
     screenings = list(client.screenings.select_related("clinician", "completed_by").order_by("-started_at"))
     instrument = load_instrument()
     # The client is already scoped; its flags, oldest first, with how many follow-ups each has.
@@ -102,7 +102,7 @@ def client_detail(request, client_id):
 @require_http_methods(["GET", "POST"])
 @clinic_admin_required
 def client_assign(request, client_id):
-    client = get_client_for_user(request.user, client_id)
+    client = get_client_for_user(request, client_id)
     form = AssignmentForm(request.POST or None, clinic=request.user.clinic,
                           initial={"clinicians": client.assigned.all()})
     if request.method == "POST" and form.is_valid():
@@ -115,7 +115,7 @@ def client_assign(request, client_id):
 @require_http_methods(["GET", "POST"])
 @clinic_member_required
 def client_schedule(request, client_id):
-    client = get_client_for_user(request.user, client_id)
+    client = get_client_for_user(request, client_id)
     form = ScheduleForm(request.POST or None, instance=client)
     if request.method == "POST" and form.is_valid():
         clients.set_schedule(

@@ -17,7 +17,7 @@ from screening.scoping import flags_for, get_flag_for_user
 @require_http_methods(["GET", "POST"])
 @clinic_member_required
 def flag_detail(request, flag_id):
-    flag = get_flag_for_user(request.user, flag_id)
+    flag = get_flag_for_user(request, flag_id)
     form = FollowUpForm(request.POST or None, flag=flag)
     status = 200
     if request.method == "POST":

@@ -95,7 +95,7 @@ def _save(screening, step, form, actor):
 @require_POST
 @clinic_member_required
 def screening_start(request, client_id):
-    client = get_client_for_user(request.user, client_id)
+    client = get_client_for_user(request, client_id)
     screening, created = services.start_screening(client, Actor.from_request(request))
     if not created:
         messages.info(request, "This client already has a screening in progress; it has been resumed.")
@@ -115,7 +115,7 @@ def _refused_page(request, screening, refusal):
 @require_http_methods(["GET", "POST"])
 @clinic_member_required
 def screening_step(request, screening_id, step):
-    screening = get_screening_for_user(request.user, screening_id)
+    screening = get_screening_for_user(request, screening_id)
     data = request.POST if request.method == "POST" else None
     try:
         _check_step(screening, step, data)
@@ -193,7 +193,7 @@ def autosave(request, screening_id, step):
     if request.user.clinic_id is None:
         return _json_refusal(403, "Your account is not attached to a clinic.")
     try:
-        screening = get_screening_for_user(request.user, screening_id)
+        screening = get_screening_for_user(request, screening_id)
     except Http404:
         return _json_refusal(404, "There is no such screening.")
     try:
@@ -216,7 +216,7 @@ def autosave(request, screening_id, step):
 @require_POST
 @clinic_member_required
 def screening_complete(request, screening_id):
-    screening = get_screening_for_user(request.user, screening_id)
+    screening = get_screening_for_user(request, screening_id)
     if not screening.is_draft:
         messages.info(request, "This screening was already completed.")
         return redirect("reports:results", screening_id=screening.id)
@@ -254,7 +254,7 @@ def screening_complete(request, screening_id):
 @require_http_methods(["GET", "POST"])
 @clinic_member_required
 def screening_discard(request, screening_id):
-    screening = get_screening_for_user(request.user, screening_id)
+    screening = get_screening_for_user(request, screening_id)
     if not screening.is_draft:
         messages.info(request, LOCKED)
         return redirect("reports:results", screening_id=screening.id)

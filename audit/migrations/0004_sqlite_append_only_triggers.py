@@ -1,0 +1,37 @@
+"""On SQLite too, the audit table refuses UPDATE and DELETE itself, as migration 0003 makes it on PostgreSQL.
+
+SQLite has no TRUNCATE: the test suite's flush of a transactional test's database lifts these
+triggers for the length of that flush only (tests/conftest.py), never the application.
+
+A later migration that makes Django rebuild this table on SQLite (most field changes: a new table is
+copied in and the old one dropped) drops these triggers with the old table; such a migration must
+create them again. tests/test_audit.py fails if they are missing.
+"""
+
+from django.db import migrations
+
+TRIGGERS = {
+    "audit_auditevent_no_update": "UPDATE",
+    "audit_auditevent_no_delete": "DELETE",
+}
+
+
+def forwards(apps, schema_editor):
+    if schema_editor.connection.vendor == "sqlite":
+        for name, operation in TRIGGERS.items():
+            schema_editor.execute(
+                f"CREATE TRIGGER {name} BEFORE {operation} ON audit_auditevent "
+                f"BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only ({operation} refused)'); END;",
+                params=None,
+            )
+
+
+def backwards(apps, schema_editor):
+    if schema_editor.connection.vendor == "sqlite":
+        for name in TRIGGERS:
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {name};", params=None)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("audit", "0003_append_only_trigger")]
+    operations = [migrations.RunPython(forwards, backwards)]
