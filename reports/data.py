@@ -168,6 +168,7 @@ class BondSection:
     screened: bool
     label: str
     score: BondScore | None
+    contact: str = ""  # "Regular contact", "Reduced contact", "No contact", or "" when not recorded
 
 
 @dataclass(frozen=True)
@@ -265,6 +266,7 @@ def build_intake_report(screening):
             screened=bond.key in in_scope,
             label=screening.bond_label(bond.key),
             score=scores.bond(bond.key),
+            contact=screening.bond_contact(bond.key),
         )
         for bond in instrument.bond_types
     )

@@ -334,6 +334,8 @@ class IntakeReportPDF(ReportPDF):
         bond_line = f"<b>Bond:</b> {esc(section.title)}"
         if section.label:
             bond_line += f" {DASH} label: {esc(section.label)}"
+        if section.screened:
+            bond_line += f" {DASH} contact: {esc(section.contact or 'not recorded')}"
         intro.append(self.p(bond_line))
 
         if not section.screened:

@@ -30,6 +30,7 @@ class ScoreRow:
     days_since_intake: int | None
     label: str
     clinician: str
+    contact: str
     percent: float | None
     raw: int | None
     maximum: int | None
@@ -96,7 +97,7 @@ def _bond_section(history, key, title, instrument_key, label):
         first = first or bond
         rows.append(ScoreRow(
             date=p.date, kind=_kind(p.kind), timepoint=p.timepoint, days_since_intake=p.days_since_intake,
-            label=p.label(key), clinician=p.clinician,
+            label=p.label(key), clinician=p.clinician, contact=p.contact(key),
             percent=bond.percent, raw=bond.raw, maximum=bond.maximum,
             stages=bond.stages_present, stages_total=len(bond.stages), signs=len(bond.signs_present),
             signs_applicable=bond.signs_applicable,

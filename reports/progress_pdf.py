@@ -65,17 +65,18 @@ class ProgressReportPDF(ReportPDF):
         if not bond.rows:
             return [KeepTogether(intro + [self.p(NO_SCREENING, "muted")])]
         chart = trend_drawing(list(bond.series), f"{name}: trend", width=self.width, height=230)
-        head = ["Timepoint", "Date", "Clinician", "Total", "Signs endorsed", "Since first", "Since previous"]
+        head = ["Timepoint", "Date", "Clinician", "Contact", "Total", "Signs endorsed", "Since first", "Since previous"]
         data = [[self.p(h, "cell_head") for h in head]]
         for row in bond.rows:
             total = (f"{row.raw} of {row.maximum} ({fmt_percent(row.percent)}%)" if row.percent is not None
                      else "not scored")
             when = esc(row.timepoint) + (f", day {row.days_since_intake}" if row.days_since_intake else "")
             data.append([self.p(when, "cell"), self.p(str(row.date) + (" (amended)" if row.amended else ""), "cell"),
-                         self.p(esc(row.clinician), "cell"), self.p(total, "cell"),
+                         self.p(esc(row.clinician), "cell"), self.p(esc(row.contact or "not recorded"), "cell"),
+                         self.p(total, "cell"),
                          self.p(f"{row.signs} of {row.signs_applicable}", "cell"),
                          self.p(_signed(row.since_first), "cell"), self.p(_signed(row.since_previous), "cell")])
-        widths = [24, 22, 30, 34, 18, 20, 22]
+        widths = [24, 22, 28, 22, 32, 18, 18, 20]
         scale = self.width / sum(widths)
         table = Table(data, colWidths=[w * scale for w in widths], repeatRows=1, hAlign="LEFT")
         table.setStyle(self._grid_style())

@@ -20,6 +20,7 @@ def bond_paragraph(section, period):
         for st in s.stages
     )
     not_known = [p.title.lower() for p in (*s.signs_not_known, *s.indicators_not_known)]
+    contact = f" Contact with this person: {section.contact.lower() if section.contact else 'not recorded'}."
     return (
         f"{name}, over {period}: {total}; "
         f"{s.answered} of {s.items} items answered, {s.declined} without an answer"
@@ -30,6 +31,7 @@ def bond_paragraph(section, period):
         f"Bond-specific indicators endorsed: {len(s.indicators_present)} of {s.indicators_applicable} "
         f"({_list([p.title.lower() for p in s.indicators_present])})."
         + (f" Not known (no answer to their questions): {', '.join(not_known)}." if not_known else "")
+        + contact
     )
 
 

@@ -40,6 +40,7 @@ def points(screenings):
             scores=s.stored_scores(),
             amended=s.amended_at is not None,
             labels=(("abuser", s.abuser_label), ("v2v", s.v2v_label)),
+            contacts=(("abuser", s.bond_contact("abuser")), ("v2v", s.bond_contact("v2v"))),
             timepoint=marks.get(s.id, ("Draft", None))[0],
             days_since_intake=marks.get(s.id, ("", None))[1],
             clinician=s.clinician_names,

@@ -73,6 +73,12 @@ class Client(models.Model):
         return self.code
 
 
+CONTACT_CHOICES = [
+    ("regular", "Regular contact"),
+    ("reduced", "Reduced contact"),
+    ("none", "No contact"),
+]
+CONTACT_LABELS = dict(CONTACT_CHOICES)
 NOTES_MAX_LENGTH = 5000
 REASON_MAX_LENGTH = 200  # a short reason a safety question was declined or not asked  # a page or two of notes; also bounds the work of drawing a report
 
@@ -113,6 +119,10 @@ class Screening(models.Model):
     abuser_label = models.CharField(max_length=60, blank=True)
     v2v_in_scope = models.BooleanField("unhealthy bond with another survivor", default=False)
     v2v_label = models.CharField(max_length=60, blank=True)
+    # With no contact, items about the other person fall whatever happened to the bond: shown beside
+    # each bond's results and trend, so a lower total is read with it.
+    abuser_contact = models.CharField("contact with this person", max_length=8, blank=True, choices=CONTACT_CHOICES)
+    v2v_contact = models.CharField("contact with this person", max_length=8, blank=True, choices=CONTACT_CHOICES)
     notes = models.TextField("clinician notes", blank=True, max_length=NOTES_MAX_LENGTH)
     started_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -142,6 +152,11 @@ class Screening(models.Model):
             models.CheckConstraint(
                 condition=Q(status="draft") | Q(abuser_in_scope=True) | Q(v2v_in_scope=True),
                 name="screening_complete_has_a_bond",
+            ),
+            models.CheckConstraint(
+                condition=Q(abuser_contact__in=["", "regular", "reduced", "none"])
+                & Q(v2v_contact__in=["", "regular", "reduced", "none"]),
+                name="screening_contact_valid",
             ),
             models.CheckConstraint(condition=Q(kind__in=["intake", "rescreen"]), name="screening_kind_valid"),
             # One unfinished screening per client: a second "start" resumes the first.
@@ -184,6 +199,11 @@ class Screening(models.Model):
 
     def bond_label(self, bond_type):
         return {BOND_ABUSER: self.abuser_label, BOND_V2V: self.v2v_label}[bond_type]
+
+    def bond_contact(self, bond_type):
+        """The contact recorded for this bond, in words ("" when not recorded)."""
+        code = {BOND_ABUSER: self.abuser_contact, BOND_V2V: self.v2v_contact}[bond_type]
+        return CONTACT_LABELS.get(code, "")
 
     @property
     def audit_client_id(self):

@@ -22,12 +22,16 @@ class Point:
     scores: object  # screening.scoring.ScreeningScores, or None for a draft
     amended: bool = False
     labels: tuple = ()  # ((bond_type, label), …): the relationship each bond is about
+    contacts: tuple = ()  # ((bond_type, "Reduced contact"), …)
     timepoint: str = ""  # "Intake", "Re-screen 1", …
     days_since_intake: int | None = None
     clinician: str = ""
 
     def label(self, bond_type):
         return dict(self.labels).get(bond_type, "")
+
+    def contact(self, bond_type):
+        return dict(self.contacts).get(bond_type, "")
 
     @property
     def completed(self):
@@ -135,6 +139,7 @@ class SeriesPoint:
     flagged: bool
     timepoint: str = ""
     label: str = ""
+    contact: str = ""
 
 
 def list_change(before, after, not_known_before=(), not_known_after=()):
@@ -255,7 +260,7 @@ def bond_series(points, bond_type, instrument, label=None):
             screening_id=p.id, date=p.date, percent=bond.percent,
             stages=bond.stages_present, stages_total=len(bond.stages), signs=len(bond.signs_present),
             signs_applicable=bond.signs_applicable, flagged=bool(p.scores.flags),
-            timepoint=p.timepoint, label=p.label(bond_type),
+            timepoint=p.timepoint, label=p.label(bond_type), contact=p.contact(bond_type),
         ))
     return series
 

@@ -9,7 +9,7 @@ from screening.scoring import DECLINED
 class BondsForm(forms.ModelForm):
     class Meta:
         model = Screening
-        fields = ["abuser_in_scope", "abuser_label", "v2v_in_scope", "v2v_label"]
+        fields = ["abuser_in_scope", "abuser_label", "abuser_contact", "v2v_in_scope", "v2v_label", "v2v_contact"]
 
     def __init__(self, *args, instrument, **kwargs):
         super().__init__(*args, **kwargs)
@@ -20,6 +20,10 @@ class BondsForm(forms.ModelForm):
             label.label = "Short label for this bond (optional, no names)"
             label.help_text = bond.label_hint
             label.widget.attrs["autocomplete"] = "off"
+            contact = self.fields[f"{bond.key}_contact"]
+            contact.label = "Contact with this person since the last screening (at intake: now)"
+            contact.choices = [("", "Not recorded")] + list(contact.choices)[1:]
+            contact.help_text = "With little or no contact, answers about this person may change whatever happened to the bond."
 
     def clean(self):
         data = super().clean()
@@ -27,12 +31,14 @@ class BondsForm(forms.ModelForm):
             raise ValidationError("Choose at least one bond to screen.")
         for bond in BOND_TYPES:
             if not data.get(f"{bond}_in_scope"):
-                data[f"{bond}_label"] = ""  # a label belongs to a bond in scope only
+                data[f"{bond}_label"] = ""  # a label and a contact belong to a bond in scope only
+                data[f"{bond}_contact"] = ""
         return data
 
     def bond_rows(self):
-        """(bond type, its in-scope checkbox, its label field) for the template, in instrument order."""
-        return [(bond, self[f"{bond.key}_in_scope"], self[f"{bond.key}_label"]) for bond in self.instrument.bond_types]
+        """(bond type, its in-scope checkbox, its label field, its contact field), in instrument order."""
+        return [(bond, self[f"{bond.key}_in_scope"], self[f"{bond.key}_label"], self[f"{bond.key}_contact"])
+                for bond in self.instrument.bond_types]
 
 
 def item_field_name(key):
