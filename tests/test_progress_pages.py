@@ -138,3 +138,25 @@ def test_draft_cannot_be_amended(logged_in, client_record, clinician, make_scree
     draft = make_screening(client_record, clinician, complete=False)
     response = logged_in.post(reverse("screening:screening_amend", args=[draft.id]), {"reason": "x"})
     assert response["Location"] == reverse("screening:screening_step", args=[draft.id, "bonds"])
+
+
+def test_contact_and_relationship_per_screening(logged_in, client_record, clinician, make_screening):
+    first = make_screening(client_record, clinician, bonds=("abuser",), instrument_key="tbsc-2", value=2)
+    Screening.objects.filter(pk=first.pk).update(abuser_contact="regular", completed_at=timezone.now() - timezone.timedelta(days=90))
+    second = make_screening(client_record, clinician, bonds=("abuser",), instrument_key="tbsc-2", value=1)
+    Screening.objects.filter(pk=second.pk).update(abuser_contact="none")
+    third = make_screening(client_record, clinician, bonds=("abuser",), instrument_key="tbsc-2", value=1)
+    Screening.objects.filter(pk=third.pk).update(abuser_label="new partner")
+
+    results = logged_in.get(reverse("reports:results", args=[second.id])).content.decode()
+    assert "contact: No contact" in results and "Re-screen 1" in results
+    page = logged_in.get(reverse("reports:client_progress", args=[client_record.id])).content.decode()
+    # A new label is a new relationship: its own chart, never joined to the old line.
+    assert page.count('class="trend-chart"') == 2
+    assert "Abuser bond (ex-partner)" in page and "Abuser bond (new partner)" in page
+    assert "Regular contact" in page and "No contact" in page
+    assert "different relationship" in page  # since the previous screening: not compared
+    text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(io.BytesIO(
+        logged_in.get(reverse("reports:progress_pdf", args=[client_record.id])).content)).pages))
+    assert "relationship: new partner" in text and "relationship: ex-partner" in text
+    assert "Intake" in text and "Re-screen 1" in text and "Casey Clinician" in text
