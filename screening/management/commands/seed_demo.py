@@ -1,7 +1,14 @@
-"""A demo clinic with logins, clients and screenings over several months. Safe to run again."""
+"""A demo clinic with logins, clients and screenings over several months. Safe to run again.
+
+Every rule of the reports can be seen in it: checklist version 2 (tbsc-2) screenings across months
+with contact changes and a relabelled relationship, a flag carried over to a later re-screen, safety
+questions declined with a reason ("not fully assessed"), a draft whose "Yes" raised its flag before
+completion, flags followed up to resolution, an amendment, and one client with a tbsc-1 history.
+"""
 
 import random
 import uuid
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand
@@ -13,7 +20,7 @@ from clinicians.models import Clinic, User
 from screening import flags, services
 from screening.instrument import PROTECTIVE, SAFETY, load_instrument
 from screening.models import Client, FollowUp, SafetyFlag, Screening
-from screening.scoring import DECLINED
+from screening.scoring import DECLINED, NOT_APPLICABLE
 
 DEMO_CLINIC = "Demo Clinic"
 DEMO_PASSWORD = "demo-password-2026"
@@ -21,35 +28,92 @@ DEMO_USERS = [
     ("admin@demo.clinic", "Alex Admin", User.Role.ADMIN),
     ("clinician@demo.clinic", "Casey Clinician", User.Role.CLINICIAN),
 ]
+BOTH = ("abuser", "v2v")
 
-BOTH = ["abuser", "v2v"]
-# (client code, [(days ago, bonds in scope, intensity 0..3, safety "yes" item indexes)], draft?, discharged?)
+
+@dataclass
+class Visit:
+    days_ago: int
+    bonds: tuple
+    intensity: float  # 0..3: how often the bond items are endorsed, on average
+    safety_yes: tuple = ()
+    declined: dict = field(default_factory=dict)  # safety item key → the reason it was not answered
+    contact: dict = field(default_factory=dict)  # bond → "regular" | "reduced" | "none"
+    labels: dict = field(default_factory=dict)  # bond → label (default: ex-partner / friend from group)
+    instrument: str = "tbsc-2"
+
+
+@dataclass
+class DemoClient:
+    code: str
+    visits: list
+    draft: Visit | None = None  # an unfinished screening after the visits
+    discharged: bool = False
+
+
 DEMO_CLIENTS = [
-    ("C-1001", [(390, BOTH, 2.4, [1, 4]), (300, BOTH, 2.1, [4]), (200, BOTH, 1.8, [4]), (110, BOTH, 1.4, []),
-                (20, BOTH, 1.0, [])], False, False),
-    ("C-1002", [(80, ["abuser"], 1.8, [])], False, False),
-    ("C-1003", [(130, ["v2v"], 2.0, [0]), (35, ["v2v"], 1.4, [])], False, False),
-    ("C-1004", [], False, False),
-    ("C-1005", [], True, False),
-    ("C-1006", [(400, BOTH, 2.2, [2]), (290, ["abuser"], 2.0, []), (190, BOTH, 1.9, [3]), (100, BOTH, 1.7, [])],
-     False, False),
-    ("C-1007", [(250, ["abuser"], 1.2, []), (160, ["abuser"], 0.6, [])], False, True),
+    # Re-screened every few months; contact reduced then stopped; early flags followed up and resolved,
+    # a later safety question declined with a reason; one amendment.
+    DemoClient("C-1001", [
+        Visit(390, BOTH, 2.4, ("safety-violence", "safety-substance-use"), contact={"abuser": "regular", "v2v": "regular"}),
+        Visit(300, BOTH, 2.1, ("safety-violence",), contact={"abuser": "reduced", "v2v": "regular"}),
+        Visit(200, BOTH, 1.8, contact={"abuser": "none", "v2v": "regular"}),
+        Visit(110, BOTH, 1.4, declined={"safety-daily-life": "ran out of time; ask at the next session"},
+              contact={"abuser": "none", "v2v": "reduced"}),
+        Visit(20, BOTH, 1.0, contact={"abuser": "none", "v2v": "reduced"}),
+    ]),
+    # One intake with an open suicidal-thoughts flag and no follow-up yet.
+    DemoClient("C-1002", [Visit(80, ("abuser",), 1.8, ("safety-suicidal-thoughts",), contact={"abuser": "regular"})]),
+    # The intake's flag is still open at the re-screen, which answered every safety question "No":
+    # the re-screen's report carries it over instead of saying "no flags".
+    DemoClient("C-1003", [
+        Visit(130, ("v2v",), 2.0, ("safety-self-harm",), contact={"v2v": "regular"}),
+        Visit(35, ("v2v",), 1.4, contact={"v2v": "reduced"}),
+    ]),
+    DemoClient("C-1004", []),  # never screened
+    # An unfinished intake whose safety "Yes" has already raised its flag.
+    DemoClient("C-1005", [], draft=Visit(0, ("abuser",), 1.5, ("safety-unsafe-to-leave",))),
+    # A new relationship part-way through (relabelled): a new trend line, never joined to the old one;
+    # the last re-screen's violence question was declined (not alone): "not fully assessed".
+    DemoClient("C-1006", [
+        Visit(400, BOTH, 2.2, ("safety-unsafe-to-leave",), contact={"abuser": "regular", "v2v": "regular"}),
+        Visit(290, ("abuser",), 2.0, contact={"abuser": "reduced"}),
+        Visit(190, BOTH, 1.9, ("safety-violence",), contact={"abuser": "regular", "v2v": "regular"},
+              labels={"abuser": "new partner"}),
+        Visit(100, BOTH, 1.7, declined={"safety-violence": "partner in the waiting room"},
+              contact={"abuser": "regular", "v2v": "reduced"}, labels={"abuser": "new partner"}),
+    ]),
+    # Screened with version 1 of the checklist; discharged since.
+    DemoClient("C-1007", [Visit(250, ("abuser",), 1.2, instrument="tbsc-1"),
+                          Visit(160, ("abuser",), 0.6, instrument="tbsc-1")], discharged=True),
 ]
 
 
-def demo_answers(instrument, bonds, intensity, safety_yes, rng):
-    answers = {}
-    for bond in bonds:
-        for item in instrument.items_for_bond(bond):
-            if rng.random() < 0.04:
-                answers[(bond, item.key)] = DECLINED
+def demo_answers(instrument, visit, intake, rng):
+    """Answers for one visit, each on its item's own scale; a few bond items declined or not applicable."""
+    answers, reasons = {}, {}
+    for section in instrument.sections(visit.bonds, intake):
+        for item in section.items:
+            key = (section.key, item.key)
+            if section.key == SAFETY:
+                if not instrument.is_asked(item, answers):
+                    continue
+                if item.key in visit.declined:
+                    answers[key], reasons[key] = DECLINED, visit.declined[item.key]
+                else:
+                    answers[key] = 1 if item.key in visit.safety_yes else 0
+            elif section.key == PROTECTIVE:
+                answers[key] = 1 if rng.random() < 0.3 + 0.15 * (3 - visit.intensity) else 0
             else:
-                answers[(bond, item.key)] = max(0, min(3, round(rng.gauss(intensity, 0.9))))
-    for index, item in enumerate(instrument.safety_items):
-        answers[(SAFETY, item.key)] = 1 if index in safety_yes else 0
-    for item in instrument.protective_items:
-        answers[(PROTECTIVE, item.key)] = 1 if rng.random() < 0.3 + 0.15 * (3 - intensity) else 0
-    return answers
+                top = max(option.value for option in section.item_scale(item))
+                roll = rng.random()
+                if roll < 0.03:
+                    answers[key] = DECLINED
+                elif roll < 0.05 and instrument.schema >= 2:
+                    answers[key] = NOT_APPLICABLE
+                else:
+                    answers[key] = max(0, min(top, round(rng.gauss(visit.intensity * top / 3, 0.9))))
+    return answers, reasons
 
 
 class Command(BaseCommand):
@@ -58,7 +122,6 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options):
         rng = random.Random(2026)
-        instrument = load_instrument()
         clinic, _ = Clinic.objects.get_or_create(name=DEMO_CLINIC, defaults={"synthetic": True})
         users = {}
         for email, name, role in DEMO_USERS:
@@ -66,54 +129,61 @@ class Command(BaseCommand):
             if user is None:
                 user = User.objects.create_user(email, DEMO_PASSWORD, full_name=name, clinic=clinic, role=role)
             users[role] = user
-        clinician = users[User.Role.CLINICIAN]
+        actor = Actor(users[User.Role.CLINICIAN])
         now = timezone.now()
-        for code, history, with_draft, discharged in DEMO_CLIENTS:
+        for demo in DEMO_CLIENTS:
             client, created = Client.objects.get_or_create(
-                clinic=clinic, code=code, defaults={"created_by": clinician}
+                clinic=clinic, code=demo.code, defaults={"created_by": actor.user}
             )
             if not created:
                 continue
-            client.assigned.add(clinician)
-            for days_ago, bonds, intensity, safety_yes in history:
-                screening, _ = services.start_screening(client, Actor(clinician))
-                screening.abuser_in_scope = "abuser" in bonds
-                screening.v2v_in_scope = "v2v" in bonds
-                screening.abuser_label = "ex-partner" if "abuser" in bonds else ""
-                screening.v2v_label = "friend from group" if "v2v" in bonds else ""
-                screening.notes = "Demo data: not a real client."
-                screening.save()
-                services.save_answer_set(screening, demo_answers(instrument, bonds, intensity, safety_yes, rng))
-                services.complete_screening(screening.id, Screening.objects.all(), Actor(clinician))
-                when = now - timedelta(days=days_ago)
-                Screening.objects.filter(pk=screening.pk).update(
-                    started_at=when - timedelta(minutes=25), completed_at=when
-                )
-                SafetyFlag.objects.filter(screening=screening).update(raised_at=when)
-            if discharged:
+            client.assigned.add(actor.user)
+            for visit in demo.visits:
+                screening = self.give(client, visit, actor, rng)
+                outcome = services.complete_screening(screening.id, Screening.objects.all(), actor)
+                assert outcome.completed, outcome.problems
+                when = now - timedelta(days=visit.days_ago)
+                Screening.objects.filter(pk=screening.pk).update(started_at=when - timedelta(minutes=25), completed_at=when)
+                SafetyFlag.objects.filter(screening=screening).update(raised_at=when - timedelta(minutes=15))
+            if demo.discharged:
                 client.discharged_on = (now - timedelta(days=30)).date()
                 client.save(update_fields=["discharged_on"])
-            if code == "C-1001":
-                self.amend_one(client, clinician, instrument)
-                self.follow_up_flags(client, clinician)
-            if with_draft:
-                screening, _ = services.start_screening(client, Actor(clinician))
-                screening.abuser_in_scope = True
-                screening.save()
-                answers = demo_answers(instrument, ["abuser"], 1.5, [], rng)
-                partial = dict(list(answers.items())[:8])
-                services.save_answer_set(screening, partial)
+            if demo.code == "C-1001":
+                self.amend_one(client, actor)
+                self.follow_up_flags(client, actor)
+            if demo.draft:
+                self.give(client, demo.draft, actor, rng, partial=True)
         self.stdout.write(self.style.SUCCESS(f"Demo clinic ready: {clinic.name}"))
         for email, name, role in DEMO_USERS:
             self.stdout.write(f"  {role.label:<13} {email}  password: {DEMO_PASSWORD}")
 
-    def amend_one(self, client, clinician, instrument):
+    def give(self, client, visit, actor, rng, partial=False):
+        """Start a screening of this visit and save its answers (through the services, so flags are raised)."""
+        screening, _ = services.start_screening(client, actor)
+        if screening.instrument_key != visit.instrument:  # a version 1 history: set before anything is answered
+            Screening.objects.filter(pk=screening.pk).update(instrument_key=visit.instrument)
+            screening.instrument_key = visit.instrument
+        labels = {"abuser": "ex-partner", "v2v": "friend from group", **visit.labels}
+        services.update_draft(screening, {
+            "abuser_in_scope": "abuser" in visit.bonds, "v2v_in_scope": "v2v" in visit.bonds,
+            "abuser_label": labels["abuser"] if "abuser" in visit.bonds else "",
+            "v2v_label": labels["v2v"] if "v2v" in visit.bonds else "",
+            "abuser_contact": visit.contact.get("abuser", ""), "v2v_contact": visit.contact.get("v2v", ""),
+            "notes": "Demo data: not a real client.",
+        })
+        answers, reasons = demo_answers(screening.instrument, visit, screening.is_intake, rng)
+        if partial:  # the safety questions and a few more: the rest is left for the next session
+            answers = dict(list(answers.items())[:len(screening.instrument.safety_items) + 5])
+        services.save_answer_set(screening, answers, actor, reasons)
+        return screening
+
+    def amend_one(self, client, actor):
         """A correction on the second screening, so the demo shows what an amendment looks like."""
         screening = client.screenings.completed().order_by("completed_at")[1]
-        item = instrument.protective_items[0]
+        item = screening.instrument.protective_items[0]
         current = screening.answer_map().get((PROTECTIVE, item.key))
         services.amend_screening(
-            screening.id, Screening.objects.all(), Actor(clinician),
+            screening.id, Screening.objects.all(), actor,
             "Client clarified at the next session that they did have someone to talk to.",
             {PROTECTIVE: {item.key: 0 if current == 1 else 1}},
         )
@@ -121,18 +191,18 @@ class Command(BaseCommand):
         Screening.objects.filter(pk=screening.pk).update(amended_at=when)
         screening.amendments.update(amended_at=when)
 
-    def follow_up_flags(self, client, clinician):
+    def follow_up_flags(self, client, actor):
         """Resolve the flags of the first two screenings; later ones stay open, as in a real caseload."""
         first, second = list(client.screenings.completed().order_by("completed_at")[:2])
-        for flag in first.safety_flags.all():
+        for flag in first.safety_flags.open():
             for action, note, resolves in (
                 (FollowUp.Action.RESOURCES, "Gave 988 and the hotline number; client saved them in their phone.", False),
                 (FollowUp.Action.SAFETY_PLAN, "Safety plan made together; reviewed at the next session.", True),
             ):
-                flags.record_follow_up(flag.id, SafetyFlag.objects.all(), Actor(clinician), action=action, note=note,
+                flags.record_follow_up(flag.id, SafetyFlag.objects.all(), actor, action=action, note=note,
                                        resolves=resolves, submission=uuid.uuid4())
-        for flag in second.safety_flags.all():
-            flags.record_follow_up(flag.id, SafetyFlag.objects.all(), Actor(clinician), action=FollowUp.Action.REFERRAL,
+        for flag in second.safety_flags.open():
+            flags.record_follow_up(flag.id, SafetyFlag.objects.all(), actor, action=FollowUp.Action.REFERRAL,
                                    referral_to="Local domestic violence advocacy service",
                                    note="Referred for safety planning support; waiting for their call.",
                                    submission=uuid.uuid4())
