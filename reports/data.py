@@ -215,6 +215,7 @@ class IntakeReport:
     carried: tuple[Flag, ...] = ()  # still open from earlier screenings
     all_safety_no: bool = False  # every safety question asked was answered "No"
     as_of: str = ""  # when flag statuses were read
+    resources_given: bool = False  # ticked by the clinician: given to the client, not only shown
 
     @property
     def safety_headline(self):
@@ -308,6 +309,7 @@ def build_intake_report(screening):
         as_of=timezone.localtime(now).strftime("%Y-%m-%d %H:%M"),
         timepoint=timepoint,
         days_since_intake=days,
+        resources_given=screening.resources_given,
         crisis_resources=tuple(
             line.strip() for line in (screening.crisis_resources or clinic.crisis_resources).splitlines() if line.strip()
         ),

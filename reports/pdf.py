@@ -312,7 +312,8 @@ class IntakeReportPDF(ReportPDF):
                     f"<b>{esc(flag.tier_label)}: {esc(flag.title)}</b>" + (f" ({esc(flag.detail)})" if flag.detail else "")
                     + f" {DASH} raised {esc(flag.raised)} at the {esc(flag.origin)}, {flag.age_days} day"
                     + ("s" if flag.age_days != 1 else "") + f" ago; {esc(follow)}.", "box")])
-        rows.append([self.p("<b>Crisis resources:</b>", "box")])
+        given = "given to the client" if r.resources_given else "shown to the clinician"
+        rows.append([self.p(f"<b>Crisis resources</b> ({given}):", "box")])
         resources = r.crisis_resources or ("None on file for this clinic.",)
         rows += [[cell] for cell in self.bullets(resources, "box_bullet")]
         return [self._box(rows, URGENT_BORDER, URGENT_BG, 3), Spacer(1, 6)]

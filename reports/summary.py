@@ -57,7 +57,9 @@ def intake_note_summary(report):
             for flag in report.carried
         )
         paragraphs.append(f"Still open from earlier, as of {report.as_of}: {listed}.")
-    if not report.safety_clear:
+    if report.resources_given:
+        paragraphs.append("Crisis resources were given to the client.")
+    elif not report.safety_clear:
         paragraphs.append("Crisis resources were shown to the clinician with the results.")
     paragraphs += [bond_paragraph(section, report.period) for section in report.bonds]
     p = report.protective

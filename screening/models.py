@@ -132,6 +132,10 @@ class Screening(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
         help_text="Who completed it, when not the clinician who started it (a resumed draft).",
     )
+    resources_given = models.BooleanField(
+        "crisis resources were given to the client", default=False,
+        help_text="Unticked, reports say the resources were shown to the clinician.",
+    )
     # The clinic's crisis resources as shown when the screening was completed: a report printed
     # later shows what the clinician gave, whatever the clinic's settings say by then.
     crisis_resources = models.TextField(blank=True, editable=False)

@@ -176,7 +176,7 @@ def test_urgent_box_contents(default_text):
     assert "Suicidal thoughts or self-harm" in box
     assert "Immediate professional help is needed: contact the 988 Suicide & Crisis Lifeline." in box
     assert "Physical violence" in box
-    assert "Crisis resources:" in box
+    assert "Crisis resources (shown to the clinician):" in box
     assert "988 Suicide & Crisis Lifeline: call or text 988" in box
     assert "National Domestic Violence Hotline: 1-800-799-7233" in box
     assert "No safety flags were raised." not in default_text
@@ -348,6 +348,11 @@ def test_declined_safety_with_flags_is_in_the_safety_box():
     text = full_text(render(make_report(flags=True, declined=("Physical violence: Client declined",))))
     box = text[text.index("Safety:"):text.index("Abuser-bond indicators")]
     assert "Safety not fully assessed" in box and "Physical violence: Client declined" in box
+
+
+def test_crisis_resources_given_to_the_client():
+    text = full_text(render(make_report(resources_given=True)))
+    assert "Crisis resources (given to the client):" in text and "shown to the clinician" not in text
 
 
 def test_carried_over_flags_come_before_the_bonds():

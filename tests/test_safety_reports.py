@@ -118,3 +118,17 @@ def test_a_later_flag_is_not_carried_back_to_an_earlier_report(logged_in, client
     first = make_screening(client_record, clinician, instrument_key=V2)
     make_screening(client_record, clinician, instrument_key=V2, safety_yes=("safety-violence",))
     assert "Still open from earlier" not in _three(logged_in, first)["summary"]
+
+
+def test_resources_shown_or_given(logged_in, client_record, clinician, make_screening):
+    shown = make_screening(client_record, clinician, instrument_key=V2, safety_yes=("safety-violence",))
+    assert "Crisis resources were shown to the clinician with the results." in _three(logged_in, shown)["summary"]
+    draft = make_screening(client_record, clinician, instrument_key=V2, complete=False, safety_yes=("safety-violence",))
+    fill_all = all_answers(draft.instrument, ["abuser", "v2v"], safety_yes=("safety-violence",))
+    services.save_answer_set(draft, fill_all, Actor(clinician))
+    response = logged_in.post(reverse("screening:screening_complete", args=[draft.id]),
+                              {"notes": "", "resources_given": "on", "confirm": "1"})
+    assert response.status_code == 302
+    texts = _three(logged_in, draft)
+    assert "Crisis resources were given to the client." in texts["summary"]
+    assert "given to the client" in texts["pdf"] and "given to the client" in texts["page"]

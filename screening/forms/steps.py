@@ -136,6 +136,7 @@ class ItemsForm(forms.Form):
 class NotesForm(forms.ModelForm):
     class Meta:
         model = Screening
-        fields = ["notes"]
+        fields = ["notes", "resources_given"]
         widgets = {"notes": forms.Textarea(attrs={"rows": 5})}
+        labels = {"resources_given": "I gave the clinic's crisis resources to the client"}
         help_texts = {"notes": "Appears in the intake note and the PDF. Avoid names and other identifying details."}

@@ -226,7 +226,7 @@ def screening_complete(request, screening_id):
         if not notes.is_valid():
             return render(request, "screening/review.html", _review_context(screening, steps, notes), status=400)
         try:  # typed notes are kept whether or not completion succeeds
-            services.update_draft(screening, {"notes": notes.cleaned_data["notes"]})
+            services.update_draft(screening, {name: notes.cleaned_data[name] for name in NotesForm._meta.fields})
         except services.ScreeningLocked:
             messages.info(request, "This screening was already completed.")
             return redirect("reports:results", screening_id=screening.id)
