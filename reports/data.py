@@ -7,7 +7,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from screening.flags import flag_guidance
-from screening.history import timepoints
+from screening.history import bond_titles, points, timepoints
+from screening.progress import compare
 from screening.instrument import ACT_NOW, BOND_ABUSER, BOND_V2V, NO_ANSWER_LABELS, NO_ANSWER_STATES, SAFETY, TIERS
 from screening.scoring import BondScore, ProtectiveScore
 
@@ -216,6 +217,8 @@ class IntakeReport:
     all_safety_no: bool = False  # every safety question asked was answered "No"
     as_of: str = ""  # when flag statuses were read
     resources_given: bool = False  # ticked by the clinician: given to the client, not only shown
+    change_since: str = ""  # the screening compared with: "Re-screen 1, 2026-05-01"; "" when none
+    change_lines: tuple[str, ...] = ()  # per bond and protective factors, in neutral words
 
     @property
     def safety_headline(self):
@@ -250,6 +253,20 @@ def _item_tags(instrument, item):
         tags.append(f"Sign: {instrument.sign(item.sign).title}")
     tags += [f"Indicator: {instrument.indicator(key).title}" for key in item.indicators]
     return "; ".join(tags)
+
+
+def change_since_previous(screening, history, instrument):
+    """What changed since the client's previous completed screening of the same checklist version."""
+    earlier = [s for s in history if s.instrument_key == screening.instrument_key and s.completed_at < screening.completed_at]
+    if not earlier:
+        return "", ()
+    previous = max(earlier, key=lambda s: s.completed_at)
+    base, current = points([previous, screening], timepoints(history))
+    comparison = compare(base, current, bond_titles(instrument))
+    lines = [f"{b.title}{f' ({b.label_after})' if b.label_after else ''}: {b.summary}"
+             for b in comparison.bonds if b.screened_before or b.screened_after]
+    lines.append(comparison.protective.summary)
+    return f"{base.timepoint or base.kind}, {base.date:%Y-%m-%d}", tuple(lines)
 
 
 def build_intake_report(screening):
@@ -289,8 +306,9 @@ def build_intake_report(screening):
     clinic = screening.client.clinic
     now = timezone.now()
     current_flags, carried = safety_flags_of(screening, now)
-    timepoint, days = timepoints(screening.client.screenings.completed().only("id", "kind", "completed_at")).get(
-        screening.id, ("", None))
+    history = list(screening.client.screenings.completed().select_related("clinician", "completed_by"))
+    timepoint, days = timepoints(history).get(screening.id, ("", None))
+    change_since, change_lines = change_since_previous(screening, history, instrument)
     when = timezone.localtime(screening.completed_at or screening.started_at)
     return IntakeReport(
         clinic_name=clinic.name,
@@ -310,6 +328,8 @@ def build_intake_report(screening):
         timepoint=timepoint,
         days_since_intake=days,
         resources_given=screening.resources_given,
+        change_since=change_since,
+        change_lines=change_lines,
         crisis_resources=tuple(
             line.strip() for line in (screening.crisis_resources or clinic.crisis_resources).splitlines() if line.strip()
         ),

@@ -265,9 +265,14 @@ class IntakeReportPDF(ReportPDF):
         return f"Screening report {self.report.client_code} {self.report.date}"
 
     def _story(self):
+        """Page 1: header, safety (current and carried over), each bond at a glance and the change
+        since the last screening. Then the details."""
         story = []
         story += self._header()
         story += self._safety()
+        story += self._summary()
+        story.append(PageBreak())
+        story.append(self.p("Details", "h1"))
         for section in self.report.bonds:
             story += self._bond(section)
         story += self._protective()
@@ -317,6 +322,38 @@ class IntakeReportPDF(ReportPDF):
         resources = r.crisis_resources or ("None on file for this clinic.",)
         rows += [[cell] for cell in self.bullets(resources, "box_bullet")]
         return [self._box(rows, URGENT_BORDER, URGENT_BG, 3), Spacer(1, 6)]
+
+    def _summary(self):
+        r = self.report
+        story = [self.p("Summary", "h2")]
+        head = ["Bond", "Contact", "Total", "Stage scores"]
+        data = [[self.p(h, "cell_head") for h in head]]
+        for section in r.bonds:
+            name = esc(section.title) + (f" ({esc(section.label)})" if section.label else "")
+            if not section.screened or section.score is None:
+                data.append([self.p(name, "cell"), self.p(DASH, "cell"), self.p("not screened", "cell"), self.p(DASH, "cell")])
+                continue
+            s = section.score
+            total = (f"{s.raw} of {s.maximum} ({fmt_percent(s.percent)}%)" if s.scored else esc(s.not_scored_reason))
+            if s.missing:
+                total += f"; {len(s.missing)} without an answer"
+            stages = "; ".join(
+                f"{st.number}: " + (f"{st.score} of {st.maximum}" if st.score is not None else "not known")
+                for st in s.stages
+            )
+            data.append([self.p(name, "cell"), self.p(esc(section.contact or "not recorded"), "cell"),
+                         self.p(total, "cell"), self.p(stages, "cell")])
+        widths = [34, 22, 34, 60]
+        scale = self.width / sum(widths)
+        table = Table(data, colWidths=[w * scale for w in widths], repeatRows=1, hAlign="LEFT")
+        table.setStyle(self._grid_style())
+        story.append(table)
+        if r.change_since:
+            story.append(self.p(f"Change since the last screening ({esc(r.change_since)})", "h3"))
+            story += self.bullets(r.change_lines)
+        else:
+            story.append(self.p("First screening of this checklist version for this client: no change to report.", "muted"))
+        return [KeepTogether(story[:2])] + story[2:]
 
     def _flag_rows(self, flag, as_of):
         title = esc(flag.title) + (" (recurring: also raised at the previous screening)" if flag.recurring else "")

@@ -141,7 +141,7 @@ def build_progress_report(client, user, start=None, end=None):
         instrument_title=instrument.title,
         disclaimer=instrument.disclaimer,
         screenings=len(same),
-        flag_history=tuple(FlagLine(p.date, _kind(p.kind), flag_lines.get(p.id, ())) for p in done),
+        flag_history=tuple(FlagLine(p.date, p.timepoint or _kind(p.kind), flag_lines.get(p.id, ())) for p in done),
         bonds=tuple(
             _bond_section(history, key, title, instrument_key, label)
             for key, title in bond_titles(instrument)

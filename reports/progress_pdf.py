@@ -49,7 +49,7 @@ class ProgressReportPDF(ReportPDF):
         story = [self.p("Safety flags over time", "h2")]
         if not lines:
             return story + [self.p("No completed screening in this period.", "muted")]
-        data = [[self.p("Date", "cell_head"), self.p("Kind", "cell_head"), self.p("Safety flags raised", "cell_head")]]
+        data = [[self.p("Date", "cell_head"), self.p("Timepoint", "cell_head"), self.p("Safety flags raised", "cell_head")]]
         for line in lines:
             flags = "<br/>".join(esc(flag) for flag in line.flags)
             data.append([self.p(str(line.date), "cell"), self.p(esc(line.kind), "cell"),
@@ -65,7 +65,7 @@ class ProgressReportPDF(ReportPDF):
         if not bond.rows:
             return [KeepTogether(intro + [self.p(NO_SCREENING, "muted")])]
         chart = trend_drawing(list(bond.series), f"{name}: trend", width=self.width, height=230)
-        head = ["Timepoint", "Date", "Clinician", "Contact", "Total", "Signs endorsed", "Since first", "Since previous"]
+        head = ["Timepoint", "Date", "Clinician", "Contact", "Total", "Signs", "Since first", "Since last"]
         data = [[self.p(h, "cell_head") for h in head]]
         for row in bond.rows:
             total = (f"{row.raw} of {row.maximum} ({fmt_percent(row.percent)}%)" if row.percent is not None
@@ -76,11 +76,12 @@ class ProgressReportPDF(ReportPDF):
                          self.p(total, "cell"),
                          self.p(f"{row.signs} of {row.signs_applicable}", "cell"),
                          self.p(_signed(row.since_first), "cell"), self.p(_signed(row.since_previous), "cell")])
-        widths = [24, 22, 28, 22, 32, 18, 18, 20]
+        widths = [23, 25, 26, 21, 31, 14, 17, 17]
         scale = self.width / sum(widths)
         table = Table(data, colWidths=[w * scale for w in widths], repeatRows=1, hAlign="LEFT")
         table.setStyle(self._grid_style())
-        notes = ("Changes are in percentage points of the maximum for answered items; equal figures are no change. "
+        notes = ("Signs: warning signs endorsed. Changes are in percentage points of the maximum for answered items; "
+                 "equal figures are no change. "
                  + NOT_JUDGED)
         if bond.compared_items_differ:
             notes += " The items answered differ between the first and the last screening."

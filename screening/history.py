@@ -27,10 +27,11 @@ def timepoints(screenings):
     return result
 
 
-def points(screenings):
-    """Points of completed screenings and drafts, from Screening rows (scores as stored)."""
+def points(screenings, marks=None):
+    """Points of completed screenings and drafts, from Screening rows (scores as stored); marks:
+    timepoints() of the client's whole history, when `screenings` is only part of it."""
     screenings = list(screenings)
-    marks = timepoints(screenings)
+    marks = marks if marks is not None else timepoints(screenings)
     return [
         Point(
             id=str(s.id),
