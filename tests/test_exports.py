@@ -82,7 +82,11 @@ def test_clinic_xlsx_has_three_sheets(client, clinic_admin, two_clients, instrum
     dictionary = sheets["data dictionary"]
     assert set(dictionary["item_key"]) >= {i.key for i in instrument.bond_items}
     assert dictionary["scale"].str.contains("Almost always").any()
-    assert (dictionary["instrument"] == "tbsc-1").all()
+    items = dictionary[dictionary["section"] != "column"]
+    assert (items["instrument"] == "tbsc-1").all()
+    columns = dictionary[dictionary["section"] == "column"]
+    assert set(columns["item_key"]) <= set(exports.SCORE_COLUMNS) and "stages_not_known" in set(columns["item_key"])
+    assert not dictionary["wording"].str.contains(r"\bpresent\b").any()  # "endorsed", everywhere
     flat = pd.concat(sheets.values()).astype(str).to_string()
     assert "C-0001" not in flat and "SECRET-77" not in flat
 
@@ -192,3 +196,23 @@ def test_exports_keep_formula_text_as_text(monkeypatch, client, clinic_admin, cl
     assert not [cell.coordinate for cell in cells if cell.data_type == "f"]  # no formula anywhere
     assert {cell.value for cell in workbook["items"]["G"][1:]} == {"'@SUM(1)"}
     assert all(isinstance(cell.value, int) for cell in workbook["screenings"]["K"][1:])  # totals stay numbers
+
+
+def test_rows_carry_timepoint_contact_and_relationship(logged_in, client, clinic_admin, client_record, clinician,
+                                                       make_screening):
+    from django.utils import timezone
+
+    from screening.models import Screening
+
+    first = make_screening(client_record, clinician, bonds=("abuser",), instrument_key="tbsc-2")
+    Screening.objects.filter(pk=first.pk).update(completed_at=timezone.now() - timezone.timedelta(days=30),
+                                                 abuser_contact="reduced")
+    make_screening(client_record, clinician, bonds=("abuser",), instrument_key="tbsc-2")
+    history = _csv(logged_in.get(reverse("reports:client_history_csv", args=[client_record.id])))
+    assert list(history["timepoint"]) == ["Intake", "Re-screen 1"]
+    assert list(history["days_since_intake"]) == [0, 30]
+    assert list(history["label"]) == ["ex-partner", "ex-partner"] and set(history["clinician"]) == {"Casey Clinician"}
+    assert history["contact"].fillna("").tolist() == ["reduced", ""]
+    client.force_login(clinic_admin)
+    clinic = _csv(client.get(reverse("reports:clinic_export_screenings")))
+    assert list(clinic["timepoint"]) == ["Intake", "Re-screen 1"] and "label" not in clinic.columns  # free text stays out
