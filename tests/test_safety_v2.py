@@ -49,6 +49,8 @@ def test_a_yes_raises_its_flag_at_once_and_a_change_withdraws_it(logged_in, clin
     assert "Suicidal thoughts" in client_page.split("Safety flag history")[0]
     step = logged_in.get(reverse("screening:screening_step", args=[v2_draft.id, "safety"])).content.decode()
     assert "flag raised" in step and "988" in step and "Complete a suicide risk assessment" in step
+    assert 'data-disclosure-for="item-safety-suicidal-thoughts">' in step  # shown, not hidden
+    assert 'data-disclosure-for="item-safety-violence" hidden>' in step  # the others wait for a "Yes"
 
     # Changed to "No" before completion: withdrawn as entered in error, with who and when, kept in history.
     _autosave(logged_in, v2_draft, {item_field_name("safety-suicidal-thoughts"): "0"})
