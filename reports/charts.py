@@ -85,8 +85,10 @@ def trend_drawing(series, title, width=480, height=260):
     for i, (x, p) in enumerate(zip(xs, series)):
         if i % step == 0 or i == len(series) - 1:
             d.add(Line(x, bottom_y, x, bottom_y - 3, strokeColor=TEXT, strokeWidth=0.6))
+            # The last label ends at its point, so it is not cut at the right edge.
+            anchor = "end" if i == len(series) - 1 and len(series) > 1 else "middle"
             d.add(String(x, bottom_y - 12, p.date.strftime("%Y-%m-%d"), fontName=FONT, fontSize=7,
-                         fillColor=TEXT, textAnchor="middle"))
+                         fillColor=TEXT, textAnchor=anchor))
     d.add(Line(LEFT, bottom_y, LEFT + plot_w, bottom_y, strokeColor=TEXT, strokeWidth=0.6))
 
     # Legend, in words as well as colour.

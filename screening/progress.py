@@ -125,6 +125,8 @@ class Comparison:
     protective: ProtectiveChange
     flags_before: tuple[str, ...]
     flags_after: tuple[str, ...]
+    not_assessed_before: tuple[str, ...] = ()  # safety questions declined or not asked: never "none"
+    not_assessed_after: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -211,6 +213,8 @@ def compare(base, current, bond_types):
         ),
         flags_before=tuple(f.flag for f in base.scores.flags),
         flags_after=tuple(f.flag for f in current.scores.flags),
+        not_assessed_before=tuple(p.title for p in base.scores.safety_declined),
+        not_assessed_after=tuple(p.title for p in current.scores.safety_declined),
     )
 
 

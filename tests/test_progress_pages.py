@@ -160,3 +160,20 @@ def test_contact_and_relationship_per_screening(logged_in, client_record, clinic
         logged_in.get(reverse("reports:progress_pdf", args=[client_record.id])).content)).pages))
     assert "relationship: new partner" in text and "relationship: ex-partner" in text
     assert "Intake" in text and "Re-screen 1" in text and "Casey Clinician" in text
+
+
+def test_change_box_never_says_none_for_safety_not_assessed(logged_in, client_record, clinician, make_screening,
+                                                             current_instrument):
+    from clinicians.actors import Actor
+    from screening import services
+    from tests.conftest import all_answers
+
+    first = make_screening(client_record, clinician, bonds=("abuser",), instrument_key="tbsc-2")
+    Screening.objects.filter(pk=first.pk).update(completed_at=timezone.now() - timezone.timedelta(days=60))
+    draft = make_screening(client_record, clinician, bonds=("abuser",), instrument_key="tbsc-2", complete=False)
+    answers = all_answers(current_instrument, ["abuser"])
+    answers[("safety", "safety-violence")] = "not_asked"
+    services.save_answer_set(draft, answers, Actor(clinician), {("safety", "safety-violence"): "not alone"})
+    assert services.complete_screening(draft.id, Screening.objects.all(), Actor(clinician)).completed
+    page = logged_in.get(reverse("reports:client_progress", args=[client_record.id])).content.decode()
+    assert "Now: none raised; <strong class=\"text-danger\">not assessed: Physical violence or threats</strong>" in page

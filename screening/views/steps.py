@@ -22,7 +22,8 @@ LOCKED = "This screening is completed and locked; its answers can no longer chan
 CHOOSE_BONDS = "First choose which bond or bonds this screening covers."
 BOND_NOT_IN_SCOPE = "That bond is not in scope for this screening. Add it here first if it should be screened."
 INTROS = {
-    "safety": "Asked once, whatever bonds are in scope. Every “Yes” raises an urgent flag with crisis resources.",
+    "safety": ("Asked once, whatever bonds are in scope. Every “Yes” raises a flag as soon as it is saved, marked "
+               "“Act this session” or “Follow up”; a question declined or not asked needs a short reason."),
     "protective": "Asked once. Strengths and supports the client has now.",
 }
 
