@@ -18,7 +18,7 @@ from django.utils import timezone
 from clinicians.actors import Actor
 from clinicians.models import Clinic, User
 from screening import flags, services
-from screening.instrument import PROTECTIVE, SAFETY, load_instrument
+from screening.instrument import PROTECTIVE, SAFETY
 from screening.models import Client, FollowUp, SafetyFlag, Screening
 from screening.scoring import DECLINED, NOT_APPLICABLE
 
