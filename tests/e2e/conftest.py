@@ -10,7 +10,8 @@ Fixtures to build on (the progress pages and safety follow-ups will need nothing
   ``browser_config.SIZES``; with ``user`` it starts logged in (a session cookie, no trip through
   the login form). Each such page records console errors, uncaught script errors and failed
   requests for files; ``helpers.snap`` fails on them, and so does the fixture's teardown
-  (``page.e2e.allow_console("status of 404")`` for an expected one).
+  (``page.e2e.allow_console("status of 404")`` for an expected one, and
+  ``page.e2e.allow_request("400 POST")`` for a request the server is meant to refuse).
 - ``page``: ``new_page()`` at desktop size, logged out.
 - ``clinician_page``: ``new_page()`` at desktop size, logged in as the ``clinician`` fixture of
   tests/conftest.py (whose other fixtures, ``make_screening`` and the rest, work here as well).
@@ -47,6 +48,7 @@ class PageWatch:
         self.page_errors = []
         self.failed_requests = []
         self.allowed = []
+        self.allowed_requests = []
         self.axe_notes = []  # moderate and minor axe-core findings, written to a file, not failed
         page.on("console", self._on_console)
         page.on("pageerror", lambda error: self.page_errors.append(str(error)))
@@ -63,17 +65,24 @@ class PageWatch:
             self.failed_requests.append(f"{response.status} {request.method} {response.url}")
 
     def _on_request_failed(self, request):
-        # A download that the browser hands over (the PDF) is not a failure.
-        if request.resource_type != "document":
+        # A download that the browser hands over (the PDF) is not a failure, nor a request the browser
+        # cancelled because the page moved on (the favicon of a page left at once: net::ERR_ABORTED).
+        # A file the server fails to give is still caught, by its status in _on_response.
+        if request.resource_type != "document" and request.failure != "net::ERR_ABORTED":
             self.failed_requests.append(f"failed {request.method} {request.url}: {request.failure}")
 
     def allow_console(self, fragment):
         """An expected console error (for example the browser's note on a 404 or 400 document)."""
         self.allowed.append(fragment)
 
+    def allow_request(self, fragment):
+        """An expected failed request (for example an autosave the server refuses with 400 on purpose)."""
+        self.allowed_requests.append(fragment)
+
     def problems(self):
         console = [m for m in self.console_errors if not any(a in m for a in self.allowed)]
-        return console + self.page_errors + self.failed_requests
+        requests = [r for r in self.failed_requests if not any(a in r for a in self.allowed_requests)]
+        return console + self.page_errors + requests
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,10 @@ SCREENSHOT_SIZES = ("desktop", "tablet")
 _shots = Counter()  # screenshots taken per flow folder in this run: numbers the files in order
 NO_SCROLL_SIZES = ("tablet", "zoom200")
 
+# The only reassuring safety line a report may show: every safety question answered "No" and no
+# flag open from an earlier screening (issue 11). Spelled out here, as the clinician reads it.
+NO_FLAGS_LINE = "No safety flags: every safety question was answered “No” and no flag is open from an earlier screening."
+
 
 # ---------------------------------------------------------------- axe-core
 
@@ -292,7 +296,8 @@ def question(page, item_key):
 
 
 def answer(page, item_key, option):
-    """Click the answer button `option` ("Often", "Yes", "Declined / not asked", ...) of one question."""
+    """Click the answer button `option` ("Often", "Yes", "Client declined", tbsc-1's "Declined / not
+    asked", ...) of one question."""
     question(page, item_key).locator("label.btn").filter(has_text=re.compile(f"^{re.escape(option)}$")).click()
 
 
@@ -304,6 +309,11 @@ def checked_answer(page, item_key):
                       return input ? document.querySelector(`label[for="${input.id}"]`).textContent.trim() : null; }""",
         item_key,
     )
+
+
+def reason_field(page, item_key):
+    """The "Why was this not answered?" field under a safety question (tbsc-2)."""
+    return question(page, item_key).get_by_label("Why was this not answered?")
 
 
 def wait_until_saved(page):
@@ -386,3 +396,46 @@ def focus_is_visible(page):
                    return (style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0) ||
                           (style.boxShadow && style.boxShadow !== "none"); }"""
     )
+
+
+# ---------------------------------------------------------------- answers made with the ORM
+
+def item_scale(instrument, section_key, item, intake=True):
+    """The answer options (value, label) of one item on its own scale (frequency, yes/no or count)."""
+    return instrument.section(section_key, intake).item_scale(item)
+
+
+def scale_label(instrument, section_key, item, value, intake=True):
+    """The label of `value` on the item's scale ("Often", "Yes", "2–3 times", ...)."""
+    return next(o.label for o in item_scale(instrument, section_key, item, intake) if o.value == value)
+
+
+def answers_at(instrument, bonds, level, *, intake=True, safety_yes=(), protective=1):
+    """Like tests.conftest.all_answers, but every bond item at `level` capped at the top of its own
+    scale (a yes/no item of tbsc-2 takes 1 at most), and only the items asked at this kind of screening.
+    A conditional safety question is answered only when it is asked."""
+    answers = {}
+    for bond in bonds:
+        for item in instrument.items_for_bond(bond, intake):
+            top = max(o.value for o in item_scale(instrument, bond, item, intake))
+            answers[(bond, item.key)] = min(level, top)
+    for item in instrument.safety_items:
+        answers[("safety", item.key)] = 1 if item.key in safety_yes else 0
+    for item in instrument.safety_items:
+        if not instrument.is_asked(item, answers):
+            del answers[("safety", item.key)]
+    for item in instrument.protective_items:
+        answers[("protective", item.key)] = protective
+    return answers
+
+
+def complete_with(screening, answers, user, reasons=None):
+    """Save `answers` ({(section, item_key): value}) to a draft and complete it, as the services do."""
+    from clinicians.actors import Actor
+    from screening import services
+    from screening.models import Screening
+
+    services.save_answer_set(screening, answers, Actor(user), reasons)
+    outcome = services.complete_screening(screening.id, Screening.objects.all(), Actor(user))
+    assert outcome.completed, outcome.problems
+    return outcome.screening

@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 from screening.models import Client
 from tests.conftest import all_answers, fill
 from tests.e2e.helpers import (
-    KNOWN_AXE_VIOLATIONS, answer, assert_in_viewport_without_scrolling, format_violations, run_axe, set_size,
-    snap, wait_until_saved, wrapped_buttons,
+    KNOWN_AXE_VIOLATIONS, NO_FLAGS_LINE, answer, assert_in_viewport_without_scrolling, format_violations, run_axe,
+    set_size, snap, wait_until_saved, wrapped_buttons,
 )
 
 FLOW = "pages"
@@ -69,7 +69,9 @@ def test_pages_of_a_caseload(clinician_page, caseload):
     snap(page, FLOW, "client-new")
 
     page.goto(f"/screenings/{screenings['calm'].id}/")
-    expect(page.get_by_role("main")).to_contain_text("No safety flags were raised.")
+    # Every safety question "No" and nothing open from before: the one green line, and no urgent box.
+    expect(page.locator("#safety-headline.alert-success")).to_have_text(NO_FLAGS_LINE)
+    expect(page.locator("section.urgent")).to_have_count(0)
     expect(page.get_by_role("region", name="Abuser-bond indicators")).to_contain_text("This bond was not screened")
     snap(page, FLOW, "results-no-flags")
 
@@ -79,16 +81,21 @@ def test_pages_of_a_caseload(clinician_page, caseload):
 
 
 def test_five_flags_stay_on_top(clinician_page, caseload):
-    """All five safety flags: the box comes first, says URGENT in words, and is on screen unscrolled."""
+    """All five safety flags: the box comes first, says what is raised in words, by tier ("Act this
+    session" before "Follow up"), and is on screen unscrolled."""
     page = clinician_page
     _clients, screenings = caseload
     page.goto(f"/screenings/{screenings['flagged'].id}/")
     flag = page.locator("section.urgent")
-    expect(flag.get_by_role("heading")).to_have_text("⚠ URGENT: 5 safety flags raised")
+    expect(flag.get_by_role("heading", level=2)).to_have_text(
+        "⚠ Safety: Safety flags raised in this screening: 3 act this session, 2 follow up.")
+    expect(flag.get_by_role("heading", level=3)).to_have_text(["Act this session", "Follow up"])
     expect(flag.get_by_role("listitem")).to_have_count(5)
+    expect(flag.locator("ul").nth(0).get_by_role("listitem")).to_have_count(3)
+    expect(flag.locator("ul").nth(1).get_by_role("listitem")).to_have_count(2)
     for size in ("desktop", "tablet"):
         set_size(page, size)
-        assert_in_viewport_without_scrolling(page, flag.get_by_role("heading"), f"the flag heading at {size}")
+        assert_in_viewport_without_scrolling(page, flag.get_by_role("heading", level=2), f"the flag heading at {size}")
         assert_in_viewport_without_scrolling(page, flag.get_by_role("listitem").first, f"the first flag at {size}")
     set_size(page, "tablet")
     assert_in_viewport_without_scrolling(page, flag, "the whole safety box at tablet size")

@@ -129,7 +129,11 @@ def test_missing_answer_at_completion(clinician_page, clinician, client_record, 
     page.get_by_label("I have checked the answers; lock this screening now.").check()
     page.get_by_role("button", name="Complete and lock").click()
     expect(h1(page)).to_contain_text("results")
-    expect(page.get_by_role("region", name="Victim-to-victim indicators")).to_contain_text("1 declined or not asked")
+    v2v = page.get_by_role("region", name="Victim-to-victim indicators")
+    expect(v2v).to_contain_text(f"{n_v2v - 1} of {n_v2v} items answered · 1 without an answer")
+    # The question without an answer is named beside the total.
+    expect(v2v.locator(".missing-items li")).to_have_count(1)
+    expect(v2v.locator(".missing-items li")).to_contain_text(missing.text)
 
 
 def test_missing_answer_error_is_announced_and_focused(clinician_page, clinician, client_record, make_screening, instrument):

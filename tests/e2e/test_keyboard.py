@@ -14,9 +14,11 @@ def h1(page):
     return page.get_by_role("heading", level=1)
 
 
-def test_intake_with_the_keyboard(new_page, clinician, instrument):
+def test_intake_with_the_keyboard(new_page, clinician, current_instrument):
     page = new_page("tablet")
-    first, second = [i.key for i in instrument.items_for_bond("abuser")[:2]]
+    first, second = current_instrument.items_for_bond("abuser")[:2]  # tbsc-2: two yes/no questions at intake
+    assert [o.label for o in first.scale] == ["No", "Yes"] and [o.label for o in second.scale] == ["No", "Yes"]
+    first, second = first.key, second.key
 
     # The login page puts the cursor in the email field.
     page.goto("/accounts/login/")
@@ -56,24 +58,30 @@ def test_intake_with_the_keyboard(new_page, clinician, instrument):
     page.keyboard.type("parent")
     tab_to(page, "Save and continue →")
     page.keyboard.press("Enter")
+
+    # Safety comes next (tbsc-2); its "Save and continue →" is reached with Tab past every question.
+    expect(h1(page)).to_have_text("Safety")
+    tab_to(page, "Save and continue →")
+    page.keyboard.press("Enter")
     expect(h1(page)).to_contain_text("Abuser bond")
     expect(h1(page)).to_contain_text("(parent)")
 
     # A question's answers are one radio group: Tab enters it, the arrow keys choose, Tab leaves.
-    tab_to(page, "Not at all")
+    tab_to(page, re.compile(r"^No\b"))
     assert focused_element(page)["name"] == f"item-{first}"
     assert focus_is_visible(page)
-    page.keyboard.press("ArrowRight")  # Sometimes
-    page.keyboard.press("ArrowRight")  # Often
+    page.keyboard.press("ArrowRight")  # Yes
+    page.keyboard.press("ArrowRight")  # Client declined
+    page.keyboard.press("ArrowLeft")  # back to Yes
     wait_until_saved(page)
-    assert checked_answer(page, first) == "Often"
+    assert checked_answer(page, first) == "Yes"
     page.keyboard.press("Tab")
     assert focused_element(page)["name"] == f"item-{second}"
-    page.keyboard.press("Space")  # the first option, "Not at all"
+    page.keyboard.press("Space")  # the first option, "No"
     wait_until_saved(page)
-    assert checked_answer(page, second) == "Not at all"
+    assert checked_answer(page, second) == "No"
     snap(page, FLOW, "abuser-keyboard", sizes=("tablet",))
 
     page.reload()
-    assert checked_answer(page, first) == "Often"
-    assert checked_answer(page, second) == "Not at all"
+    assert checked_answer(page, first) == "Yes"
+    assert checked_answer(page, second) == "No"
