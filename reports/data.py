@@ -40,6 +40,7 @@ class Flag:
     age_days: int | None = None
     last_follow_up: str = ""  # "2026-02-03 Safety plan made or updated", or ""
     origin: str = ""  # carried-over flags: "intake screening 2026-01-05", "a discarded draft"
+    kind: str = "disclosure"  # or "not_assessed"
 
     @property
     def tier_label(self):
@@ -59,9 +60,10 @@ def safety_headline(all_no, current, carried, not_assessed):
     if all_no and not current and not carried and not not_assessed:
         return NO_FLAGS
     parts = []
-    if current:
-        tiers = [f"{sum(1 for f in current if f.tier == tier)} {TIERS[tier].lower()}" for tier in TIERS
-                 if any(f.tier == tier for f in current)]
+    disclosed = [f for f in current if f.kind == "disclosure"]
+    if disclosed:
+        tiers = [f"{sum(1 for f in disclosed if f.tier == tier)} {TIERS[tier].lower()}" for tier in TIERS
+                 if any(f.tier == tier for f in disclosed)]
         parts.append(f"Safety flags raised in this screening: {', '.join(tiers)}.")
     if not_assessed:
         parts.append(f"Safety not fully assessed: {len(not_assessed)} question{'s' if len(not_assessed) != 1 else ''} "
@@ -114,6 +116,7 @@ def report_flag(flag, now, carried=False):
         age_days=(now - flag.raised_at).days,
         last_follow_up=f"{last.date} {last.action}" if last else "",
         origin=_origin(flag) if carried else "",
+        kind=flag.kind,
     )
 
 
@@ -230,9 +233,15 @@ class IntakeReport:
 
     @property
     def flags_by_tier(self):
-        """[(tier label, flags)] for the tiers that have flags, "Act this session" first."""
-        return [(TIERS[tier], [f for f in self.flags if f.tier == tier]) for tier in TIERS
-                if any(f.tier == tier for f in self.flags)]
+        """[(tier label, flags)] of the disclosures, for the tiers that have any, "Act this session" first."""
+        disclosed = [f for f in self.flags if f.kind == "disclosure"]
+        return [(TIERS[tier], [f for f in disclosed if f.tier == tier]) for tier in TIERS
+                if any(f.tier == tier for f in disclosed)]
+
+    @property
+    def not_assessed_flag(self):
+        """This screening's "Safety not fully assessed" flag (its follow-up status), if any."""
+        return next((f for f in self.flags if f.kind == "not_assessed"), None)
 
 
 def answer_label(options, value, instrument=None, reason=""):

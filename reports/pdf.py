@@ -309,6 +309,8 @@ class IntakeReportPDF(ReportPDF):
         if r.safety_declined:
             rows.append([self.p("<b>Safety not fully assessed</b> (unanswered is not \u201cNo\u201d)", "tier_head")])
             rows += [[cell] for cell in self.bullets(r.safety_declined, "box_bullet")]
+            if r.not_assessed_flag and r.not_assessed_flag.status:
+                rows.append([self.p(f"<i>Follow-up, as of {esc(r.as_of)}: {esc(r.not_assessed_flag.status)}</i>", "box")])
         if r.carried:
             rows.append([self.p(f"<b>Still open from earlier</b> (as of {esc(r.as_of)})", "tier_head")])
             for flag in r.carried:

@@ -48,7 +48,9 @@ def intake_note_summary(report):
                            + (f", {flag.status.lower()} as of {report.as_of}" if flag.status else "") for flag in flags)
         paragraphs.append(f"{tier}: {listed}.")
     if report.safety_declined:
-        paragraphs.append("Safety not fully assessed (unanswered is not “No”): " + "; ".join(report.safety_declined) + ".")
+        status = report.not_assessed_flag.status.lower() if report.not_assessed_flag else ""
+        paragraphs.append("Safety not fully assessed (unanswered is not “No”): " + "; ".join(report.safety_declined)
+                          + (f"; {status} as of {report.as_of}" if status else "") + ".")
     if report.carried:
         listed = "; ".join(
             f"{flag.title} ({flag.tier_label.lower()}), raised {flag.raised} at the {flag.origin}, "

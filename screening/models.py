@@ -1,4 +1,5 @@
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -7,6 +8,7 @@ from django.db.models import Count, Max, Q
 from django.db.models.functions import Length, Lower
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
+from django.utils.timesince import timesince
 
 from audit.append_only import AppendOnlyModel
 from screening.instrument import ACT_NOW, BOND_ABUSER, BOND_V2V, CURRENT_KEY, FOLLOW_UP, load_instrument
@@ -412,6 +414,13 @@ class SafetyFlag(models.Model):
     @property
     def is_withdrawn(self):
         return self.withdrawn_at is not None
+
+    @property
+    def age(self):
+        """"just now", or how long ago it was raised ("3 days, 2 hours ago")."""
+        if timezone.now() - self.raised_at < timedelta(minutes=1):
+            return "just now"
+        return f"{timesince(self.raised_at)} ago"
 
     @property
     def acts_now(self):

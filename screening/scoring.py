@@ -67,10 +67,11 @@ class Missing:
     key: str
     text: str
     state: str
+    label: str = ""  # as the instrument words it (tbsc-1: "Declined / not asked")
 
     @property
     def state_label(self):
-        return NO_ANSWER_LABELS.get(self.state, "Not answered")
+        return self.label or NO_ANSWER_LABELS.get(self.state, "Not answered")
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,7 @@ def _state(items, values, endorsed):
 def score_bond(instrument, bond_type, answers, intake=True):
     section = instrument.section(bond_type, intake)
     items = section.items
+    no_answer_labels = dict(instrument.no_answer_options(bond_type))
     values = {item.key: answers.get((bond_type, item.key)) for item in items}
     answered = [item for item in items if is_answered(values[item.key])]
     declined = sum(1 for value in values.values() if _has_no_answer_state(value))
@@ -220,7 +222,8 @@ def score_bond(instrument, bond_type, answers, intake=True):
         signs_not_known=by_state(signs, NOT_KNOWN),
         indicators_not_known=by_state(indicators, NOT_KNOWN),
         missing=tuple(
-            Missing(item.key, item.text, values[item.key]) for item in items if _has_no_answer_state(values[item.key])
+            Missing(item.key, item.text, values[item.key], no_answer_labels.get(values[item.key], ""))
+            for item in items if _has_no_answer_state(values[item.key])
         ),
     )
 

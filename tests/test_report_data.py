@@ -58,8 +58,9 @@ def test_declined_answers_are_labelled(client_record, clinician, make_screening,
     assert report.bonds[1].score.declined == 1
     # A declined safety question is not "No": the report does not say there are no flags.
     assert not report.all_safety_no and not report.safety_clear
-    assert report.safety_headline.startswith("Safety flags raised in this screening: 1 follow up.")
-    assert "Safety not fully assessed: 1 question" in report.safety_headline
+    # Only a question declined: the headline says so, and does not read like a disclosure.
+    assert report.safety_headline == "Safety not fully assessed: 1 question without a “Yes” or “No” answer."
+    assert report.flags_by_tier == [] and report.not_assessed_flag.tier == "follow_up"
 
 
 def test_summary_has_a_paragraph_per_bond(client_record, clinician, make_screening):
@@ -101,3 +102,15 @@ def test_report_keeps_the_resources_shown_at_completion(logged_in, client_record
     clinic.save()
     page = logged_in.get(reverse("reports:results", args=[screening.id])).content.decode()
     assert "1-800-799-7233" in page and "555-0199" not in page
+
+
+def test_items_without_an_answer_are_named_in_their_version_s_words(client_record, clinician, make_screening,
+                                                                    instrument, current_instrument):
+    from screening.scoring import score_bond
+
+    key = instrument.items_for_bond("abuser")[0].key
+    old = score_bond(instrument, "abuser", {("abuser", key): "declined"})
+    assert old.missing[0].state_label == DECLINED_LABEL  # tbsc-1: "Declined / not asked"
+    key = current_instrument.items_for_bond("abuser")[0].key
+    new = score_bond(current_instrument, "abuser", {("abuser", key): "not_applicable"})
+    assert new.missing[0].state_label == "Does not apply"

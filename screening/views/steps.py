@@ -241,7 +241,7 @@ def screening_complete(request, screening_id):
         messages.info(request, "This screening was discarded, so it could not be completed.")
         return redirect("screening:client_detail", client_id=screening.client_id)
     if outcome.problems:
-        messages.error(request, f"{len(outcome.problems)} question(s) still need an answer, or “Declined / not asked”, before the screening can be completed.")
+        messages.error(request, f"{len(outcome.problems)} question(s) still need an answer, or a reason why there is none, before the screening can be completed.")
         context = _review_context(outcome.screening, steps, notes, outcome.problems)
         context["refused"] = True
         return render(request, "screening/review.html", context, status=400)
