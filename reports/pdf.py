@@ -436,7 +436,7 @@ class IntakeReportPDF(ReportPDF):
         ]
         story += self.bullets(p.title for p in pf.present)
         if pf.context:
-            story.append(self.p("Context (recorded, not counted): " + esc("; ".join(p.title for p in pf.context)), "muted"))
+            story.append(self.p("Also recorded: " + esc("; ".join(p.title for p in pf.context)), "muted"))
         return [Spacer(1, 6), KeepTogether(story)]
 
     def _notes(self):

@@ -29,7 +29,7 @@ def item_table(instrument):
                     f"; asked if {' or '.join(item.ask_if_any)} is Yes" if item.ask_if_any else "")
             else:
                 where = PROTECTIVE
-                counts = item.title if item.counted else f"{item.title} (context, not counted)"
+                counts = item.title if item.counted or "not counted" in item.title else f"{item.title} (context, not counted)"
             scale = " / ".join(o.label for o in section.item_scale(item))
             question = item.text + (" (intake only)" if item.intake_only else "")
             if getattr(item, "text_intake", ""):
