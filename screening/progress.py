@@ -142,6 +142,7 @@ class SeriesPoint:
     timepoint: str = ""
     label: str = ""
     contact: str = ""
+    clinician: str = ""
 
 
 def list_change(before, after, not_known_before=(), not_known_after=()):
@@ -264,7 +265,7 @@ def bond_series(points, bond_type, instrument, label=None):
             screening_id=p.id, date=p.date, percent=bond.percent,
             stages=bond.stages_present, stages_total=len(bond.stages), signs=len(bond.signs_present),
             signs_applicable=bond.signs_applicable, flagged=bool(p.scores.flags),
-            timepoint=p.timepoint, label=p.label(bond_type), contact=p.contact(bond_type),
+            timepoint=p.timepoint, label=p.label(bond_type), contact=p.contact(bond_type), clinician=p.clinician,
         ))
     return series
 

@@ -177,3 +177,13 @@ def test_change_box_never_says_none_for_safety_not_assessed(logged_in, client_re
     assert services.complete_screening(draft.id, Screening.objects.all(), Actor(clinician)).completed
     page = logged_in.get(reverse("reports:client_progress", args=[client_record.id])).content.decode()
     assert "Now: none raised; <strong class=\"text-danger\">not assessed: Physical violence or threats</strong>" in page
+
+
+def test_progress_page_says_where_the_version_changed(logged_in, client_record, clinician, make_screening):
+    old = make_screening(client_record, clinician, instrument_key="tbsc-1")
+    Screening.objects.filter(pk=old.pk).update(completed_at=timezone.now() - timezone.timedelta(days=120))
+    new = make_screening(client_record, clinician, instrument_key="tbsc-2")
+    page = logged_in.get(reverse("reports:client_progress", args=[client_record.id])).content.decode()
+    assert "Screenings with checklist version tbsc-1 are listed" in page and "never joined" in page
+    assert f"The checklist changed to tbsc-2 on {timezone.localtime(new.completed_at):%Y-%m-%d}." in page
+    assert "Casey Clinician" in page.split("Trends")[1]  # the clinician per row of the trend's figures

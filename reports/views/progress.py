@@ -37,8 +37,12 @@ def client_progress(request, client_id):
             label = f"{name}: total and warning signs endorsed over {len(series)} screenings"
             charts.append({"title": name, "svg": svg(trend_drawing(series, name), label), "series": series})
     record(screening_actions.CLIENT_VIEWED, Actor.from_request(request), obj=client, detail="progress")
+    # Where the checklist version changed: the first screening of each version after the first.
+    version_changes = [(s.instrument_key, s.completed_at) for before, s in zip(screenings, screenings[1:])
+                       if s.instrument_key != before.instrument_key]
     return render(request, "reports/client_progress.html", {
         "client": client,
+        "version_changes": version_changes,
         "changes": changes(history, bond_titles(instrument)),
         "charts": charts,
         "count": len(screenings),
