@@ -128,12 +128,15 @@ def safety_flags_of(screening, now):
     """(this screening's flags, flags carried over), each by tier, from one query.
 
     This screening's: those raised in it, except any withdrawn as entered in error. Carried over:
-    the client's flags still open now that were raised before this screening was completed, in
-    another screening or in a discarded draft: safety follows the client until followed up.
+    the client's flags still open now from a screening completed before this one (whenever the
+    flag was raised: an amendment may raise one later), or from a draft discarded before it was
+    completed: safety follows the client until followed up.
     """
+    completed = screening.completed_at or now
     mine = Q(screening=screening, withdrawn_at__isnull=True)
-    earlier = (Q(resolved_at__isnull=True, withdrawn_at__isnull=True, raised_at__lt=screening.completed_at or now)
-               & ~Q(screening=screening))
+    earlier = Q(resolved_at__isnull=True, withdrawn_at__isnull=True) & ~Q(screening=screening) & (
+        Q(screening__completed_at__lt=completed) | Q(screening__isnull=True, raised_at__lt=completed)
+    )
     records = (
         screening.client.safety_flags.filter(mine | earlier)
         .select_related("screening").prefetch_related("follow_ups__recorded_by")

@@ -124,11 +124,15 @@ def build_progress_report(client, user, start=None, end=None):
     instrument_key = done[-1].instrument if done else CURRENT_KEY
     instrument = load_instrument(instrument_key)
     same = completed_in_order(history, instrument_key)
-    flag_lines = {}
+    flag_lines, discarded = {}, {}
     for flag in client.safety_flags.filter(withdrawn_at__isnull=True).annotate(
             follow_up_count=Count("follow_ups")).order_by("tier", "raised_at"):
         text = (f"{flag.get_tier_display()}: {flag.title}{' (recurring)' if flag.recurring else ''}: "
                 f"{flag_status(flag, flag.follow_up_count)}")
+        if flag.screening_id is None:  # raised in a draft that was discarded: the flag was kept
+            day = timezone.localtime(flag.raised_at).date()
+            discarded[day] = discarded.get(day, ()) + (text,)
+            continue
         key = str(flag.screening_id)
         flag_lines[key] = flag_lines.get(key, ()) + (text,)
     return ProgressReport(
@@ -141,7 +145,11 @@ def build_progress_report(client, user, start=None, end=None):
         instrument_title=instrument.title,
         disclaimer=instrument.disclaimer,
         screenings=len(same),
-        flag_history=tuple(FlagLine(p.date, p.timepoint or _kind(p.kind), flag_lines.get(p.id, ())) for p in done),
+        flag_history=tuple(sorted(
+            [FlagLine(p.date, p.timepoint or _kind(p.kind), flag_lines.get(p.id, ())) for p in done]
+            + [FlagLine(day, "Discarded draft", lines) for day, lines in sorted(discarded.items())
+               if (start is None or day >= start) and (end is None or day <= end)],
+            key=lambda line: line.date)),
         bonds=tuple(
             _bond_section(history, key, title, instrument_key, label)
             for key, title in bond_titles(instrument)

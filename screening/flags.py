@@ -85,19 +85,25 @@ def sync_flags(screening, actor, *, withdraw=True, now=None):
         record(A.FLAG_RAISED, actor, obj=flag, detail=f"{flag.title} ({flag.get_tier_display()})")
         raised.append(flag)
 
-    def withdraw_flag(flag, reason):
-        if flag.resolved_at is not None or flag.follow_ups.exists():
-            return  # acted on already: it is closed by a follow-up, not withdrawn
+    def withdraw_flag(flag, reason, acted_on_too=False):
+        # Locked, as record_follow_up locks it: a follow-up and a withdrawal never cross.
+        flag = SafetyFlag.objects.select_for_update().get(pk=flag.pk)
+        if flag.resolved_at is not None or flag.withdrawn_at is not None:
+            return
+        if not acted_on_too and flag.follow_ups.exists():
+            return  # a disclosure acted on already is closed by a follow-up, not withdrawn
         SafetyFlag.objects.filter(pk=flag.pk).update(withdrawn_at=now, withdrawn_by=actor.user, withdrawn_reason=reason)
         record(A.FLAG_WITHDRAWN, actor, obj=flag, detail=f"{flag.title}: {reason}"[:200])
         withdrawn.append(flag)
 
     for item in instrument.safety_items:
-        yes = answers.get((SAFETY, item.key)) == 1
+        answer = answers.get((SAFETY, item.key))
         flag = live.get(item.key)
-        if yes and flag is None:
+        if answer == 1 and flag is None:
             raise_flag(item_key=item.key, title=item.flag, tier=item.tier)
-        elif not yes and flag is not None and withdraw and (SAFETY, item.key) in answers:
+        elif answer == 0 and flag is not None and withdraw:
+            # Only a change to "No" takes a disclosure back. Changed to "Client declined" or "Not
+            # asked", what was disclosed stays disclosed (and the question is also not assessed).
             withdraw_flag(flag, ENTERED_IN_ERROR)
 
     detail, tier = not_assessed_detail(instrument, answers, reasons)
@@ -105,10 +111,12 @@ def sync_flags(screening, actor, *, withdraw=True, now=None):
     if detail and flag is None:
         raise_flag(item_key=NOT_ASSESSED_KEY, title=NOT_ASSESSED_TITLE, tier=tier, kind=SafetyFlag.Kind.NOT_ASSESSED,
                    detail=detail)
-    elif detail and flag is not None and (flag.detail, flag.tier) != (detail, tier):
+    elif detail and flag is not None and flag.resolved_at is None and (flag.detail, flag.tier) != (detail, tier):
         SafetyFlag.objects.filter(pk=flag.pk).update(detail=detail, tier=tier)
     elif not detail and flag is not None and withdraw:
-        withdraw_flag(flag, ALL_ANSWERED)
+        # Every question answered after all: the reason for the flag is gone, even if a follow-up
+        # was recorded meanwhile (it stays in the flag's history).
+        withdraw_flag(flag, ALL_ANSWERED, acted_on_too=True)
     return raised, withdrawn
 
 

@@ -61,4 +61,5 @@ def history_row(screening, instrument, marks=None):
              for b in instrument.bond_types]
     label, days = (marks or {}).get(screening.id, ("Draft" if screening.is_draft else "", None))
     return {"screening": screening, "bonds": bonds, "flags": [f.flag for f in scores.flags] if scores else [],
+            "not_assessed": [p.title for p in scores.safety_declined] if scores else [],
             "timepoint": label, "days": days}

@@ -99,14 +99,18 @@ class BondChange:
 
 @dataclass(frozen=True)
 class ProtectiveChange:
-    before: int
+    before: int  # endorsed, among the factors answered both times
     after: int
-    items: int
+    items: int  # the factors answered both times
     factors: ListChange
 
     @property
     def summary(self):
-        return protective_summary(self.before, self.after, self.items)
+        words = protective_summary(self.before, self.after, self.items)
+        if self.factors.not_known:
+            words += (f" Counted over the {self.items} factors answered both times; not known at one of the two: "
+                      f"{'; '.join(self.factors.not_known)}.")
+        return words
 
 
 def protective_summary(before, after, items):
@@ -139,6 +143,7 @@ class SeriesPoint:
     signs: int
     signs_applicable: int
     flagged: bool
+    not_assessed: bool = False  # a safety question declined or not asked
     timepoint: str = ""
     label: str = ""
     contact: str = ""
@@ -208,14 +213,24 @@ def compare(base, current, bond_types):
     p_before, p_after = base.scores.protective, current.scores.protective
     return Comparison(
         base=base, current=current, bonds=tuple(bonds),
-        protective=ProtectiveChange(
-            before=p_before.count, after=p_after.count, items=p_after.items,
-            factors=list_change([p.title for p in p_before.present], [p.title for p in p_after.present]),
-        ),
+        protective=_protective_change(p_before, p_after),
         flags_before=tuple(f.flag for f in base.scores.flags),
         flags_after=tuple(f.flag for f in current.scores.flags),
         not_assessed_before=tuple(p.title for p in base.scores.safety_declined),
         not_assessed_after=tuple(p.title for p in current.scores.safety_declined),
+    )
+
+
+def _protective_change(before, after):
+    """Protective factors compared over those answered ("Yes" or "No") both times: a factor declined
+    or not asked at either time is not known, and is neither "new" nor "no longer reported"."""
+    unknown = {p.title for p in (*before.not_known, *after.not_known)}
+    factors = list_change([p.title for p in before.present], [p.title for p in after.present],
+                          [p.title for p in before.not_known], [p.title for p in after.not_known])
+    return ProtectiveChange(
+        before=sum(1 for p in before.present if p.title not in unknown),
+        after=sum(1 for p in after.present if p.title not in unknown),
+        items=after.items - len(unknown), factors=factors,
     )
 
 
@@ -265,6 +280,7 @@ def bond_series(points, bond_type, instrument, label=None):
             screening_id=p.id, date=p.date, percent=bond.percent,
             stages=bond.stages_present, stages_total=len(bond.stages), signs=len(bond.signs_present),
             signs_applicable=bond.signs_applicable, flagged=bool(p.scores.flags),
+            not_assessed=bool(p.scores.safety_declined),
             timepoint=p.timepoint, label=p.label(bond_type), contact=p.contact(bond_type), clinician=p.clinician,
         ))
     return series

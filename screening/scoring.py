@@ -120,6 +120,7 @@ class ProtectiveScore:
     declined: int
     present: tuple[Present, ...]
     context: tuple[Present, ...] = ()  # answered "Yes" but recorded as context, not counted
+    not_known: tuple[Present, ...] = ()  # counted factors declined or not asked: neither present nor absent
 
     @property
     def count(self):
@@ -252,6 +253,7 @@ def score_protective(instrument, answers):
         answered=sum(1 for v in values.values() if is_answered(v)),
         declined=sum(1 for v in values.values() if _has_no_answer_state(v)),
         present=tuple(Present(item.key, item.title) for item in counted if values[item.key] == 1),
+        not_known=tuple(Present(item.key, item.title) for item in counted if _has_no_answer_state(values[item.key])),
         context=tuple(
             Present(item.key, item.title) for item in instrument.protective_items
             if not item.counted and answers.get((PROTECTIVE, item.key)) == 1
@@ -314,5 +316,5 @@ def scores_from_dict(data):
         flags=tuple(_build(SafetyFlag, f) for f in data["flags"]),
         safety_declined=present(data["safety_declined"]),
         protective=_build(ProtectiveScore, protective, present=present(protective["present"]),
-                          context=present(protective.get("context"))),
+                          context=present(protective.get("context")), not_known=present(protective.get("not_known"))),
     )

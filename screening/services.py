@@ -23,6 +23,15 @@ class NothingChanged(Exception):
     """An amendment must change at least one answer."""
 
 
+class AmendmentIncomplete(Exception):
+    """The corrected answers leave a question asked without an answer (say, "Are you having these
+    thoughts now?" after a "No" corrected to "Yes"); problems: [(section, item_key)]."""
+
+    def __init__(self, problems):
+        super().__init__(problems)
+        self.problems = problems
+
+
 def start_screening(client, actor):
     """(draft, created): the client's open draft, or a new one. Starting twice (double click, two tabs) resumes."""
     existing = client.screenings.drafts().first()
@@ -189,6 +198,9 @@ def amend_screening(screening_id, scoped_screenings, actor, reason, values_by_se
         for section, values in changed.items():
             _write_answers(screening, section, values, now, (reasons_by_section or {}).get(section))
         after = screening.answer_map()
+        problems = unanswered_items(screening.instrument, screening.bonds_in_scope, after, screening.is_intake)
+        if problems:
+            raise AmendmentIncomplete(problems)  # rolls the whole amendment back
         screening.scores = score_screening(
             screening.instrument, screening.bonds_in_scope, after, screening.is_intake).to_dict()
         screening.amended_at = now

@@ -157,3 +157,13 @@ def test_a_new_relationship_is_not_joined_to_the_old_one(tiny):
 
     assert relationships([intake, later], "abuser", "tiny-1") == ["ex-partner", "new partner"]
     assert [p.screening_id for p in bond_series([intake, later], "abuser", "tiny-1", "new partner")] == ["2"]
+
+
+def test_declined_protective_factors_are_not_reported_as_change(tiny):
+    intake = point(tiny, "1", date(2026, 1, 1), ["abuser"], {}, kind="intake", protective=(1, 1))
+    later = point(tiny, "2", date(2026, 4, 1), ["abuser"], {}, protective=(DECLINED, 1))
+    change = compare(intake, later, BONDS).protective
+    assert change.factors.gone == () and change.factors.not_known == ("Regular sleep",)
+    assert (change.before, change.after, change.items) == (1, 1, 1)
+    assert change.summary.startswith("Protective factors: no change, 1 of 1 both times.")
+    assert "not known at one of the two: Regular sleep" in change.summary

@@ -132,3 +132,38 @@ def test_resources_shown_or_given(logged_in, client_record, clinician, make_scre
     texts = _three(logged_in, draft)
     assert "Crisis resources were given to the client." in texts["summary"]
     assert "given to the client" in texts["pdf"] and "given to the client" in texts["page"]
+
+
+def test_a_flag_raised_later_by_amending_an_earlier_screening_is_carried(logged_in, client_record, clinician,
+                                                                          make_screening):
+    intake = make_screening(client_record, clinician, instrument_key=V2)
+    rescreen = make_screening(client_record, clinician, instrument_key=V2)
+    services.amend_screening(intake.id, Screening.objects.all(), Actor(clinician), "Disclosed afterwards.",
+                             {"safety": {"safety-violence": 1}})
+    for name, text in _three(logged_in, rescreen).items():
+        assert "No safety flags" not in text, name
+        assert "Still open from earlier" in text, name
+
+
+def test_history_and_progress_never_say_none_for_safety_not_assessed(logged_in, client_record, clinician,
+                                                                      make_screening, current_instrument):
+    answers = all_answers(current_instrument, ["abuser", "v2v"])
+    answers[("safety", "safety-violence")] = "not_asked"
+    draft = make_screening(client_record, clinician, instrument_key=V2, complete=False)
+    done = _complete(draft, answers, {("safety", "safety-violence"): "not alone"}, Actor(clinician))
+    client_page = logged_in.get(reverse("screening:client_detail", args=[client_record.id])).content.decode()
+    assert "Not assessed</span> <span class=\"small\">Physical violence or threats" in client_page
+    progress = logged_in.get(reverse("reports:client_progress", args=[client_record.id])).content.decode()
+    assert "<td>Not assessed</td>" in progress
+    assert done.safety_flags.open().get().kind == "not_assessed"
+
+
+def test_progress_report_lists_flags_from_discarded_drafts(logged_in, client_record, clinician, make_screening):
+    make_screening(client_record, clinician, instrument_key=V2)
+    draft = make_screening(client_record, clinician, instrument_key=V2, complete=False)
+    services.save_answers(draft, "safety", {"safety-violence": 1}, actor=Actor(clinician))
+    services.discard_draft(draft, Actor(clinician))
+    pdf = logged_in.get(reverse("reports:progress_pdf", args=[client_record.id])).content
+    text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages))
+    history = text[text.index("Safety flags over time"):]
+    assert "Discarded draft" in history and "Physical violence or threats: Open" in history

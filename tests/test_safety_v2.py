@@ -186,3 +186,46 @@ def test_completion_after_a_withdrawal_keeps_history_and_cannot_withdraw_later(c
     services.amend_screening(done.id, Screening.objects.all(), Actor(clinician), "Misheard.", {"safety": {"safety-violence": 0}})
     open_flag.refresh_from_db()
     assert open_flag.is_open
+
+
+def test_a_yes_changed_to_declined_stays_disclosed(logged_in, v2_draft):
+    _autosave(logged_in, v2_draft, {item_field_name("safety-suicidal-thoughts"): "1"})
+    _autosave(logged_in, v2_draft, {item_field_name("safety-suicidal-thoughts"): "declined",
+                                    reason_field_name("safety-suicidal-thoughts"): "would not say more"})
+    disclosure = SafetyFlag.objects.get(item_key="safety-suicidal-thoughts")
+    assert disclosure.is_open and not disclosure.is_withdrawn  # only a change to "No" takes it back
+    assert SafetyFlag.objects.open().filter(kind="not_assessed").exists()
+
+
+def test_not_assessed_flag_followed_up_then_answered_is_closed(logged_in, clinician, v2_draft):
+    _autosave(logged_in, v2_draft, {item_field_name("safety-violence"): "not_asked",
+                                    reason_field_name("safety-violence"): "partner in the room"})
+    flag = SafetyFlag.objects.get(kind="not_assessed")
+    flags.record_follow_up(flag.id, SafetyFlag.objects.all(), Actor(clinician), action="other",
+                           note="Will ask next time.", submission=uuid.uuid4())
+    _autosave(logged_in, v2_draft, {item_field_name("safety-violence"): "0"})
+    flag.refresh_from_db()
+    assert flag.is_withdrawn and flag.withdrawn_reason == flags.ALL_ANSWERED and flag.follow_ups.count() == 1
+
+
+def test_an_amendment_to_yes_asks_the_follow_up_question_too(logged_in, client_record, clinician, make_screening,
+                                                            current_instrument):
+    from tests.conftest import all_answers
+
+    draft = make_screening(client_record, clinician, instrument_key=V2, complete=False)
+    answers = all_answers(current_instrument, ["abuser", "v2v"])
+    del answers[("safety", "safety-thoughts-now")]  # not asked: both thought questions were "No"
+    services.save_answer_set(draft, answers, Actor(clinician))
+    done = services.complete_screening(draft.id, Screening.objects.all(), Actor(clinician)).screening
+    assert not done.is_draft
+    with pytest.raises(services.AmendmentIncomplete):
+        services.amend_screening(done.id, Screening.objects.all(), Actor(clinician), "Disclosed later.",
+                                 {"safety": {"safety-suicidal-thoughts": 1}})
+    assert not done.amendments.exists() and not SafetyFlag.objects.exists()  # all rolled back
+    response = logged_in.post(reverse("screening:screening_amend", args=[done.id]), {
+        "reason": "Disclosed later.", "safety-item-safety-suicidal-thoughts": "1",
+    })
+    assert response.status_code == 400 and "Are you having these thoughts now?" in response.content.decode()
+    services.amend_screening(done.id, Screening.objects.all(), Actor(clinician), "Disclosed later.",
+                             {"safety": {"safety-suicidal-thoughts": 1, "safety-thoughts-now": 0}})
+    assert SafetyFlag.objects.open().get().item_key == "safety-suicidal-thoughts"

@@ -48,6 +48,9 @@ def screening_amend(request, screening_id):
                 )
             except services.NothingChanged:
                 reason_form.add_error(None, "No answer was changed, so there is nothing to amend.")
+            except services.AmendmentIncomplete as incomplete:
+                questions = "; ".join(screening.instrument.item_text(key) for _section, key in incomplete.problems)
+                reason_form.add_error(None, f"The correction also needs an answer to: {questions} Nothing was saved.")
             else:
                 messages.success(request, "The screening was amended; its scores were recalculated. The original answers are kept in its history.")
                 return redirect("reports:results", screening_id=screening.id)
