@@ -291,3 +291,24 @@ def test_lockout_is_per_account_whatever_the_address(clinician, settings):
         BrowserClient(REMOTE_ADDR=f"10.0.0.{i + 1}").post(reverse("login"), {"username": clinician.email, "password": "x"})
     response = BrowserClient(REMOTE_ADDR="10.0.0.99").post(reverse("login"), {"username": clinician.email, "password": PASSWORD})
     assert response.status_code == 429
+
+
+def test_the_idle_stamp_is_written_at_most_once_a_minute(client, clinician):
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _login(client, clinician.email)
+    client.get(reverse("screening:home"))  # the first page stamps the session
+    stamped = client.session["last_activity"]
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("screening:client_list")).status_code == 200
+    assert not [q for q in queries if "django_session" in q["sql"] and q["sql"].lstrip().upper().startswith("UPDATE")]
+    assert client.session["last_activity"] == stamped
+
+    session = client.session
+    session["last_activity"] = stamped - 61  # a minute later, the stamp moves on
+    session.save()
+    client.get(reverse("screening:client_list"))
+    assert client.session["last_activity"] > stamped - 61
+    assert Session.objects.filter(session_key=client.session.session_key).exists()
