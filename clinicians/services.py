@@ -12,6 +12,7 @@ from django.utils import timezone
 from django_otp import devices_for_user
 
 from clinicians import audit_actions as A
+from clinicians.actors import Actor
 from clinicians.models import Invitation, User
 from clinicians.sessions import end_sessions
 from clinicians.signals import account_action
@@ -69,7 +70,7 @@ def accept_invitation(invitation, full_name, password, actor):
         locked.accepted_at = timezone.now()
         locked.accepted_by = user
         locked.save(update_fields=["accepted_at", "accepted_by"])
-        _announce(A.INVITATION_ACCEPTED, actor.__class__(user=user, ip=actor.ip), obj=locked)
+        _announce(A.INVITATION_ACCEPTED, Actor(user=user, ip=actor.ip), obj=locked)
     return user
 
 

@@ -267,13 +267,14 @@ def _item_tags(instrument, item):
     return "; ".join(tags)
 
 
-def change_since_previous(screening, history, instrument):
-    """What changed since the client's previous completed screening of the same checklist version."""
+def change_since_previous(screening, history, marks, instrument):
+    """What changed since the client's previous completed screening of the same checklist version;
+    marks: timepoints(history)."""
     earlier = [s for s in history if s.instrument_key == screening.instrument_key and s.completed_at < screening.completed_at]
     if not earlier:
         return "", ()
     previous = max(earlier, key=lambda s: s.completed_at)
-    base, current = points([previous, screening], timepoints(history))
+    base, current = points([previous, screening], marks)
     comparison = compare(base, current, bond_titles(instrument))
     lines = [f"{b.title}{f' ({b.label_after})' if b.label_after else ''}: {b.summary}"
              for b in comparison.bonds if b.screened_before or b.screened_after]
@@ -319,8 +320,9 @@ def build_intake_report(screening):
     now = timezone.now()
     current_flags, carried = safety_flags_of(screening, now)
     history = list(screening.client.screenings.completed().select_related("clinician", "completed_by"))
-    timepoint, days = timepoints(history).get(screening.id, ("", None))
-    change_since, change_lines = change_since_previous(screening, history, instrument)
+    marks = timepoints(history)
+    timepoint, days = marks.get(screening.id, ("", None))
+    change_since, change_lines = change_since_previous(screening, history, marks, instrument)
     when = timezone.localtime(screening.completed_at or screening.started_at)
     return IntakeReport(
         clinic_name=clinic.name,

@@ -29,12 +29,18 @@ INTROS = {
 
 
 class Refusal(Exception):
-    """A post this step cannot take: the status and a message, shown as a page or as JSON."""
+    """A request this step cannot take: the status and a message, shown as a page or as JSON.
+    go_to: where the page sends the user instead ("results", "bonds"), or "" for a readable 400."""
 
-    def __init__(self, status, message):
+    def __init__(self, status, message, go_to=""):
         super().__init__(message)
         self.status = status
         self.message = message
+        self.go_to = go_to
+
+
+def _locked():
+    return Refusal(409, LOCKED, go_to="results")
 
 
 def _wrong_version(screening):
@@ -49,11 +55,11 @@ def _check_step(screening, step, data=None):
     if step not in all_step_slugs():
         raise Http404("There is no such step in a screening.")
     if not screening.is_draft:
-        raise Refusal(409, LOCKED)
+        raise _locked()
     if step != BONDS and not screening.bonds_in_scope:
-        raise Refusal(409, CHOOSE_BONDS)
+        raise Refusal(409, CHOOSE_BONDS, go_to="bonds")
     if step in BOND_TYPES and step not in screening.bonds_in_scope:
-        raise Refusal(409, BOND_NOT_IN_SCOPE)
+        raise Refusal(409, BOND_NOT_IN_SCOPE, go_to="bonds")
     if data is None:
         return
     if data.get("instrument") != screening.instrument_key:
@@ -104,10 +110,10 @@ def screening_start(request, client_id):
 
 
 def _refused_page(request, screening, refusal):
-    if refusal.status == 409 and refusal.message == LOCKED:
-        messages.info(request, LOCKED)
+    if refusal.go_to == "results":
+        messages.info(request, refusal.message)
         return redirect("reports:results", screening_id=screening.id)
-    if refusal.status == 409:
+    if refusal.go_to == "bonds":
         messages.warning(request, refusal.message)
         return redirect("screening:screening_step", screening_id=screening.id, step=BONDS)
     return render(request, "400.html", {"message": refusal.message}, status=refusal.status)
@@ -126,7 +132,7 @@ def screening_step(request, screening_id, step):
     except Refusal as refusal:
         return _refused_page(request, screening, refusal)
     except services.ScreeningLocked:
-        return _refused_page(request, screening, Refusal(409, LOCKED))
+        return _refused_page(request, screening, _locked())
     if data is not None and form.is_valid():
         return _next_step(request, screening, step)
     if data is not None and isinstance(form, ItemsForm):
