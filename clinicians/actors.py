@@ -13,7 +13,8 @@ def client_ip(request):
 class Actor:
     user: object = None  # clinicians.models.User, or None for an anonymous request or a system job
     ip: str | None = None
-    email: str = ""  # as typed, when there is no user (a failed login)
+    email: str = ""  # as typed, when there is no user (a failed login); "client (self-report)"
+    for_clinic_id: object = None  # the clinic an action without a user belongs to (a client's self-report)
 
     @classmethod
     def from_request(cls, request, user=None):
@@ -24,7 +25,7 @@ class Actor:
 
     @property
     def clinic_id(self):
-        return self.user.clinic_id if self.user is not None else None
+        return self.user.clinic_id if self.user is not None else self.for_clinic_id
 
 
 SYSTEM = Actor()  # management commands, the demo, background work

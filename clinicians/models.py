@@ -40,6 +40,10 @@ class Clinic(models.Model):
         "re-screen every (days)", default=90, validators=[MinValueValidator(7), MaxValueValidator(730)],
         help_text="A client is due this many days after their last completed screening, unless their own interval differs.",
     )
+    self_report_link_hours = models.PositiveSmallIntegerField(
+        "self-report links last (hours)", default=72, validators=[MinValueValidator(1), MaxValueValidator(336)],
+        help_text="How long a one-time link a client answers on their own stays usable, unless used or cancelled first.",
+    )
     synthetic = models.BooleanField(
         default=False, editable=False, help_text="Made by seed_demo or seed_scale: no real client data.",
     )
@@ -55,6 +59,10 @@ class Clinic(models.Model):
             models.CheckConstraint(
                 condition=LessThanOrEqual(Length("crisis_resources"), CRISIS_RESOURCES_MAX_LENGTH),
                 name="clinic_crisis_resources_length",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(self_report_link_hours__gte=1, self_report_link_hours__lte=336),
+                name="clinic_self_report_link_hours_range",
             ),
         ]
 

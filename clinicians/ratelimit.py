@@ -35,6 +35,11 @@ def _over(key, limit):
     return False
 
 
+def hit(scope, kind, value, limit):
+    """Count one request of `scope` for `value` (a link, an address); True when over `limit` an hour."""
+    return _over(_key(scope, kind, value), limit)
+
+
 def over_limit(request, scope, email):
     """Count this request for `scope` ("password_reset", "invitation"); True when it is over a limit."""
     limits = settings.RATE_LIMITS[scope]

@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "clinicians.middleware.IdleLogoutMiddleware",
     "clinicians.middleware.TwoFactorMiddleware",
+    "screening.middleware.TabletMiddleware",  # a tablet handed to a client opens the client's pages only
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -205,7 +206,12 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 RATE_LIMITS = {
     "password_reset": {"per_email": 3, "per_address": 20},
     "invitation": {"per_email": 3, "per_address": 50},
+    # A client's link: every click saves, so a few hundred an hour is one client answering; links that
+    # do not open (used, expired, unknown) are counted per address, which stops guessing.
+    "self_report_link": {"per_link": 600, "refused_per_address": 30},
 }
+# The clinic's tablet in self-report blanks its screen after this long without a touch (answers kept).
+TABLET_BLANK_SECONDS = env_int("TABLET_BLANK_SECONDS", 120)
 # A password reset looks the address up and sends its mail in a thread after the response, so the
 # answer takes the same time whether or not there is an account (clinicians/passwords.py).
 MAIL_IN_BACKGROUND = True

@@ -26,6 +26,7 @@ urlpatterns = [
     *accounts,
     path("", include("clinicians.urls")),
     path("", include("screening.urls")),
+    path("", include("screening.selfreport_urls")),
     path("", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

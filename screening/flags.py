@@ -8,6 +8,8 @@
 - A safety question declined or not asked raises one "Safety not fully assessed" flag per
   screening, naming the questions; answering them all before completion withdraws it.
 - A discarded draft keeps its flags (the draft is noted as discarded on them).
+- Once a client's self-report has ended (stopped, handed back, submitted), a safety question left
+  without any answer counts as not assessed too: the clinician is told before opening the draft.
 """
 
 from django.db import IntegrityError, transaction
@@ -43,18 +45,21 @@ def _previous_flag_keys(screening):
     return set(previous.safety_flags.filter(withdrawn_at__isnull=True).values_list("item_key", flat=True))
 
 
-def not_assessed_detail(instrument, answers, reasons):
-    """Which asked safety questions have no Yes or No, and why: ("" when none), and their tier."""
+def not_assessed_detail(instrument, answers, reasons, count_unanswered=False):
+    """Which asked safety questions have no Yes or No, and why: ("" when none), and their tier.
+
+    count_unanswered: a question with no answer at all counts too (the client's self-report ended
+    before it was answered); otherwise it is simply not reached yet."""
     missing = [
         item for item in instrument.safety_items
         if instrument.is_asked(item, answers) and not is_answered(answers.get((SAFETY, item.key)))
-        and (SAFETY, item.key) in answers
+        and ((SAFETY, item.key) in answers or count_unanswered)
     ]
     if not missing:
         return "", None
     parts = []
     for item in missing:
-        why = NO_ANSWER_LABELS.get(answers[(SAFETY, item.key)], "Not answered").lower()
+        why = NO_ANSWER_LABELS.get(answers.get((SAFETY, item.key)), "Not answered in self-report").lower()
         reason = reasons.get((SAFETY, item.key), "")
         parts.append(f"{item.flag} ({why}{': ' + reason if reason else ''})")
     tier = ACT_NOW if any(item.tier == ACT_NOW for item in missing) else FOLLOW_UP
@@ -106,7 +111,7 @@ def sync_flags(screening, actor, *, withdraw=True, now=None):
             # asked", what was disclosed stays disclosed (and the question is also not assessed).
             withdraw_flag(flag, ENTERED_IN_ERROR)
 
-    detail, tier = not_assessed_detail(instrument, answers, reasons)
+    detail, tier = not_assessed_detail(instrument, answers, reasons, count_unanswered=screening.client_finished_at is not None)
     flag = live.get(NOT_ASSESSED_KEY)
     if detail and flag is None:
         raise_flag(item_key=NOT_ASSESSED_KEY, title=NOT_ASSESSED_TITLE, tier=tier, kind=SafetyFlag.Kind.NOT_ASSESSED,

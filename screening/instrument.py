@@ -248,6 +248,75 @@ class Instrument:
         raise KeyError(key)
 
 
+@dataclass(frozen=True)
+class ClientItemWording:
+    text: str
+    text_intake: str = ""
+    note: str = ""  # a short hint under the question ("Answer this if you said Yes above")
+
+    def text_for(self, intake):
+        return self.text_intake if intake and self.text_intake else self.text
+
+
+@dataclass(frozen=True)
+class ClientWording:
+    """What a client answering on their own sees: the instrument's items in the first person, plain
+    and short (client-wording/<key>.json, published beside the instrument and hash-pinned like it)."""
+
+    instrument: str
+    welcome: tuple[str, ...]
+    section_titles: dict
+    section_intros: dict
+    no_answer: dict  # state -> label ("declined", "not_applicable")
+    items: dict  # item key -> ClientItemWording
+
+    def item(self, key):
+        return self.items[key]
+
+
+CLIENT_WORDING_DIR = INSTRUMENT_DIR / "client-wording"
+
+
+@cache
+def load_client_wording(key):
+    """The client wording of instrument `key`, or None when it has none (no self-report for it)."""
+    path = CLIENT_WORDING_DIR / f"{key}.json"
+    if not path.is_file():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    wording = ClientWording(
+        instrument=data["instrument"],
+        welcome=tuple(data["welcome"]),
+        section_titles={k: v["title"] for k, v in data["sections"].items()},
+        section_intros={k: v["intro"] for k, v in data["sections"].items()},
+        no_answer=dict(data["no_answer"]),
+        items={k: ClientItemWording(**v) for k, v in data["items"].items()},
+    )
+    validate_client_wording(load_instrument(key), wording)
+    return wording
+
+
+def validate_client_wording(instrument, wording):
+    """Every item of the instrument has client wording, and nothing else does; an item with its own
+    intake wording has one for the client too."""
+    keys = {i.key for i in instrument.bond_items + instrument.safety_items + instrument.protective_items}
+    problems = []
+    if wording.instrument != instrument.key:
+        problems.append(f"written for {wording.instrument!r}")
+    if set(wording.items) != keys:
+        problems.append(f"items without wording: {sorted(keys - set(wording.items))}; "
+                        f"wording for no item: {sorted(set(wording.items) - keys)}")
+    for item in instrument.safety_items:
+        if item.text_intake and item.key in wording.items and not wording.items[item.key].text_intake:
+            problems.append(f"{item.key}: the instrument words it differently at intake; the client wording must too")
+    if set(wording.section_titles) != set(SECTION_KEYS):
+        problems.append(f"sections must be exactly {SECTION_KEYS}")
+    if set(wording.no_answer) != {DECLINED, NOT_APPLICABLE}:
+        problems.append("no_answer must word 'declined' and 'not_applicable'")
+    if problems:
+        raise ValueError(f"Client wording of {instrument.key} is invalid: " + "; ".join(problems))
+
+
 def instrument_path(key):
     for folder in INSTRUMENT_DIRS:
         if (folder / f"{key}.json").is_file():

@@ -111,6 +111,10 @@ class Screening(models.Model):
         DRAFT = "draft", "Draft"
         COMPLETE = "complete", "Completed"
 
+    class SelfReport(models.TextChoices):
+        TABLET = "tablet", "Self-report on clinic tablet"
+        LINK = "link", "Self-report by link"
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="screenings")
     clinician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="screenings")
@@ -141,6 +145,10 @@ class Screening(models.Model):
     # The clinic's crisis resources as shown when the screening was completed: a report printed
     # later shows what the clinician gave, whatever the clinic's settings say by then.
     crisis_resources = models.TextField(blank=True, editable=False)
+    # How the client answered on their own, if they did ("" : the clinician asked every question),
+    # and when the client's part ended (stopped, handed back or submitted).
+    self_report = models.CharField(max_length=6, blank=True, choices=SelfReport.choices)
+    client_finished_at = models.DateTimeField(null=True, blank=True)
     # Written at completion (and again at each amendment) so lists, trends and reports never recompute them.
     scores = models.JSONField(null=True, blank=True, editable=False)
 
@@ -170,6 +178,10 @@ class Screening(models.Model):
             models.CheckConstraint(condition=Q(status__in=["draft", "complete"]), name="screening_status_valid"),
             models.CheckConstraint(condition=Q(amended_at__isnull=True) | Q(status="complete"), name="screening_amended_only_if_complete"),
             models.CheckConstraint(condition=LessThanOrEqual(Length("notes"), NOTES_MAX_LENGTH), name="screening_notes_length"),
+            models.CheckConstraint(condition=Q(self_report__in=["", "tablet", "link"]), name="screening_self_report_valid"),
+            models.CheckConstraint(
+                condition=Q(client_finished_at__isnull=True) | ~Q(self_report=""), name="screening_client_finished_only_if_self_report",
+            ),
         ]
 
     def __str__(self):
@@ -194,6 +206,19 @@ class Screening(models.Model):
     @property
     def bonds_in_scope(self):
         return [bond for bond, on in ((BOND_ABUSER, self.abuser_in_scope), (BOND_V2V, self.v2v_in_scope)) if on]
+
+    @property
+    def administration(self):
+        """How the screening was given, in a line for results, reports and the summary."""
+        if not self.self_report:
+            return f"Given by {self.clinician_names}" if self.completed_at else f"Being given by {self.clinician.get_full_name()}"
+        parts = [self.get_self_report_display()]
+        if self.self_report == self.SelfReport.LINK:
+            parts.append(f"submitted {timezone.localtime(self.client_finished_at):%Y-%m-%d %H:%M}"
+                         if self.client_finished_at else "not submitted by the client")
+        if self.completed_at:
+            parts.append(f"reviewed and completed by {self.clinician_names}")
+        return ", ".join(parts)
 
     @property
     def clinician_names(self):
@@ -264,8 +289,16 @@ class Answer(models.Model):
         NOT_ASKED = NOT_ASKED, "Not asked"
         NOT_APPLICABLE = NOT_APPLICABLE, "Does not apply"
 
+    class GivenBy(models.TextChoices):
+        CLINICIAN = "clinician", "Clinician"
+        CLIENT = "client", "Client (self-report)"
+
     value = models.SmallIntegerField(null=True, blank=True)
     state = models.CharField(max_length=16, choices=State.choices, default=ANSWERED)
+    given_by = models.CharField(max_length=10, choices=GivenBy.choices, default=GivenBy.CLINICIAN)
+    # The client's own answer in self-report (its plain form: "2", "declined"), kept when the
+    # clinician changes the answer afterwards, so the original is never lost.
+    client_answer = models.CharField(max_length=16, blank=True)
     reason = models.CharField(
         max_length=REASON_MAX_LENGTH, blank=True,
         help_text="Why a safety question was declined or not asked (required for those, from tbsc-2 on).",
@@ -306,6 +339,10 @@ class Answer(models.Model):
                 condition=Q(section__in=[BOND_ABUSER, BOND_V2V, "safety", "protective"]),
                 name="answer_section_valid",
             ),
+            models.CheckConstraint(
+                condition=Q(given_by="clinician") | Q(given_by="client") & ~Q(client_answer=""),
+                name="answer_given_by_valid",
+            ),
         ]
 
     def __str__(self):
@@ -314,6 +351,18 @@ class Answer(models.Model):
     @property
     def plain(self):
         return plain_answer(self.value, self.state)
+
+    @property
+    def client_plain(self):
+        """The client's own answer as plain data, or None when the client gave none."""
+        if not self.client_answer:
+            return None
+        return int(self.client_answer) if self.client_answer.isdigit() else self.client_answer
+
+    @property
+    def changed_from_client(self):
+        """The clinician changed what the client answered (the client's answer is client_plain)."""
+        return self.client_answer != "" and self.client_plain != self.plain
 
 
 class Amendment(models.Model):
@@ -469,3 +518,70 @@ class FollowUp(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.get_action_display()} ({self.recorded_at:%Y-%m-%d})"
+
+
+class SelfReportLinkQuerySet(models.QuerySet):
+    def live(self):
+        """Neither submitted nor revoked (it may still have expired: see is_usable)."""
+        return self.filter(submitted_at__isnull=True, revoked_at__isnull=True)
+
+
+class SelfReportLink(models.Model):
+    """A one-time link a client opens on their own device to answer a draft. Only the SHA-256 of its
+    random token is stored: the link itself is shown once, to the clinician who made it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    screening = models.ForeignKey(Screening, on_delete=models.CASCADE, related_name="links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    first_opened_at = models.DateTimeField(null=True, blank=True)
+    last_opened_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    objects = SelfReportLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # A new link for the same draft cancels the one before.
+            models.UniqueConstraint(
+                fields=["screening"], condition=Q(submitted_at__isnull=True, revoked_at__isnull=True),
+                name="one_live_link_per_screening",
+            ),
+            models.CheckConstraint(condition=Q(expires_at__gt=models.F("created_at")), name="link_expires_after_creation"),
+            models.CheckConstraint(condition=Q(submitted_at__isnull=True) | Q(revoked_at__isnull=True), name="link_submitted_or_revoked"),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True, revoked_by__isnull=True) | Q(revoked_at__isnull=False),
+                name="link_revocation_consistent",
+            ),
+            models.CheckConstraint(condition=Q(token_hash__regex=r"^[0-9a-f]{64}$"), name="link_token_hash_is_sha256"),
+        ]
+
+    def __str__(self):
+        return f"Self-report link for {self.screening_id} ({self.status_label})"
+
+    @property
+    def audit_client_id(self):
+        return self.screening.client_id
+
+    @property
+    def is_expired(self):
+        return timezone.now() >= self.expires_at
+
+    @property
+    def is_usable(self):
+        return self.submitted_at is None and self.revoked_at is None and not self.is_expired
+
+    @property
+    def status_label(self):
+        if self.submitted_at:
+            return "submitted"
+        if self.revoked_at:
+            return "cancelled"
+        if self.is_expired:
+            return "expired"
+        return "opened, not yet submitted" if self.first_opened_at else "not opened yet"

@@ -78,10 +78,14 @@ def update_draft(screening, fields):
         setattr(screening, name, value)
 
 
-def _write_answers(screening, section, values, now, reasons=None):
+def _write_answers(screening, section, values, now, reasons=None, given_by=Answer.GivenBy.CLINICIAN):
     """Insert or update one section's answers ({item_key: int | state}) and the reasons of those not
-    answered ({item_key: text}); returns the rows that changed."""
+    answered ({item_key: text}); returns the rows that changed.
+
+    given_by CLIENT (self-report) also keeps the answer as the client's own; a clinician's later
+    change leaves that in place, so the client's original stays beside the answer that counts."""
     reasons = reasons or {}
+    by_client = given_by == Answer.GivenBy.CLIENT
     existing = {a.item_key: a for a in screening.answers.filter(section=section, item_key__in=values)}
     to_create, to_update = [], []
     for key, value in values.items():
@@ -90,17 +94,23 @@ def _write_answers(screening, section, values, now, reasons=None):
         columns["reason"] = reasons.get(key, "") if columns["state"] in (DECLINED, NOT_ASKED) else ""
         answer = existing.get(key)
         if answer is None:
-            to_create.append(Answer(screening=screening, section=section, item_key=key, answered_at=now, **columns))
+            to_create.append(Answer(
+                screening=screening, section=section, item_key=key, answered_at=now, given_by=given_by,
+                client_answer=str(value) if by_client else "", **columns,
+            ))
         elif (answer.plain, answer.reason) != (value, columns["reason"]):
             answer.value, answer.state, answer.reason, answer.answered_at = (
                 columns["value"], columns["state"], columns["reason"], now)
+            answer.given_by = given_by
+            if by_client:
+                answer.client_answer = str(value)
             to_update.append(answer)
     Answer.objects.bulk_create(to_create)
-    Answer.objects.bulk_update(to_update, ["value", "state", "reason", "answered_at"])
+    Answer.objects.bulk_update(to_update, ["value", "state", "reason", "answered_at", "given_by", "client_answer"])
     return to_create + to_update
 
 
-def save_answers(screening, section, values, reasons=None, actor=None):
+def save_answers(screening, section, values, reasons=None, actor=None, given_by=Answer.GivenBy.CLINICIAN):
     """Store the given answers of one section of a draft; None means "not given in this request", not a clear.
 
     values maps item_key to an int on the scale or a state (DECLINED, NOT_ASKED, NOT_APPLICABLE);
@@ -116,7 +126,7 @@ def save_answers(screening, section, values, reasons=None, actor=None):
         if not given:
             return 0
         now = timezone.now()
-        written = _write_answers(screening, section, given, now, reasons)
+        written = _write_answers(screening, section, given, now, reasons, given_by)
         Screening.objects.filter(pk=screening.pk).update(updated_at=now)
         if written and section == SAFETY:
             flags.sync_flags(screening, actor or Actor(screening.clinician), now=now)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from screening.views import amendments, clients, flags, steps
+from screening.views import amendments, clients, flags, selfreport, steps
 
 app_name = "screening"
 
@@ -17,5 +17,9 @@ urlpatterns = [
     path("screenings/<uuid:screening_id>/complete/", steps.screening_complete, name="screening_complete"),
     path("screenings/<uuid:screening_id>/discard/", steps.screening_discard, name="screening_discard"),
     path("screenings/<uuid:screening_id>/amend/", amendments.screening_amend, name="screening_amend"),
+    path("screenings/<uuid:screening_id>/self-report/", selfreport.self_report, name="self_report"),
+    path("screenings/<uuid:screening_id>/self-report/tablet/", selfreport.tablet_hand_over, name="tablet_hand_over"),
+    path("screenings/<uuid:screening_id>/self-report/link/", selfreport.link_create, name="link_create"),
+    path("screenings/<uuid:screening_id>/self-report/links/<uuid:link_id>/cancel/", selfreport.link_revoke, name="link_revoke"),
     path("flags/<uuid:flag_id>/", flags.flag_detail, name="flag_detail"),
 ]

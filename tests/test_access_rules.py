@@ -13,7 +13,9 @@ from django.contrib import admin
 from django.urls import URLResolver, get_resolver, reverse
 
 from audit.models import AuditEvent
+from clinicians.actors import Actor
 from clinicians.models import User
+from screening import selfreport
 from screening.models import Client
 from tests.conftest import PASSWORD, log_in_verified
 
@@ -45,6 +47,24 @@ RULES = {
     "reports:results": Rule("screening", record="completed"),
     "reports:intake_pdf": Rule("screening", record="completed"),
     "screening:flag_detail": Rule("flag", ("get", "post"), record="flag"),
+    "screening:self_report": Rule("screening", record="draft"),
+    "screening:tablet_hand_over": Rule("screening", ("post",), record="draft"),
+    "screening:link_create": Rule("screening", ("post",), record="draft"),
+    "screening:link_revoke": Rule("screening", ("get", "post"), record="draft"),
+    # The tablet's pages: a signed-in session that handed a draft over (test_self_report checks the
+    # rest: no hand-over, nothing to see; handed over, nothing else to see).
+    "selfreport:tablet_start": Rule("login"),
+    "selfreport:tablet_finish": Rule("login", ("get", "post")),
+    "selfreport:tablet_done": Rule("login"),
+    "selfreport:tablet_return": Rule("login", ("get", "post")),
+    "selfreport:tablet_section": Rule("login", ("get", "post")),
+    "selfreport:tablet_autosave": Rule("login", ("post",), json=True),
+    # A link's pages: no login; the token is the key, and one that opens nothing is a plain 404.
+    "selfreport:link_start": Rule("public"),
+    "selfreport:link_finish": Rule("public", ("get", "post")),
+    "selfreport:link_done": Rule("public"),
+    "selfreport:link_section": Rule("public", ("get", "post")),
+    "selfreport:link_autosave": Rule("public", ("post",), json=True),
     "clinicians:clinic_settings": Rule("admin", ("get", "post")),
     "clinicians:members": Rule("admin"),
     "clinicians:invite": Rule("admin", ("post",)),
@@ -102,11 +122,15 @@ def world(clinic, clinician, teammate, clinic_admin, outsider, other_clinic, cli
     other_client = Client.objects.create(clinic=clinic, code="C-0002", created_by=clinician)
     other_client.assigned.add(clinician)
     outsider_admin = User.objects.create_user("oscar@hillside.test", PASSWORD, clinic=other_clinic, role=User.Role.ADMIN)
+    draft = make_screening(other_client, clinician, complete=False, instrument_key="tbsc-2")
+    link, token = selfreport.create_link(draft, Actor(clinician))
     return {
         "client": client_record,
         "completed": (completed := make_screening(client_record, clinician, safety_yes=("safety-physical-violence",))),
         "flag": completed.safety_flags.get(),
-        "draft": make_screening(other_client, clinician, complete=False),
+        "draft": draft,
+        "link": link,
+        "token": token,
         "member": teammate,
         "clinician": clinician,
         "teammate": teammate,
@@ -124,6 +148,14 @@ def _url(name, rule, world):
         return reverse(name, args=[world["draft"].id, "bonds"])
     if name == "clinicians:invitation_accept":
         return reverse(name, args=["no-such-token"])
+    if name == "screening:link_revoke":
+        return reverse(name, args=[world["draft"].id, world["link"].id])
+    if name in ("selfreport:tablet_section", "selfreport:tablet_autosave"):
+        return reverse(name, args=["safety"])
+    if name in ("selfreport:link_section", "selfreport:link_autosave"):
+        return reverse(name, args=[world["token"], "safety"])
+    if name.startswith("selfreport:link_"):
+        return reverse(name, args=[world["token"]])
     if name == "password_reset_confirm":
         return reverse(name, args=["MQ", "set-password"])
     if rule.record:

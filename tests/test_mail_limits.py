@@ -28,6 +28,7 @@ def test_counters_live_in_the_shared_database_cache(settings):
     assert settings.RATE_LIMITS == {
         "password_reset": {"per_email": 3, "per_address": 20},
         "invitation": {"per_email": 3, "per_address": 50},
+        "self_report_link": {"per_link": 600, "refused_per_address": 30},
     }
 
 

@@ -1,7 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from screening.instrument import BOND_TYPES
+from screening.instrument import BOND_TYPES, NO_ANSWER_LABELS
 from screening.models import REASON_MAX_LENGTH, Screening
 from screening.scoring import DECLINED
 
@@ -59,9 +59,11 @@ class ItemsForm(forms.Form):
     checked when the screening is completed.
     """
 
-    def __init__(self, data=None, *, section, instrument, intake=True, answers=None, reasons=None, **kwargs):
+    def __init__(self, data=None, *, section, instrument, intake=True, answers=None, reasons=None,
+                 client_answers=None, **kwargs):
         """section: an instrument Section; answers: the screening's answer_map() and reasons its
-        answer_reasons(), shown as initial values."""
+        answer_reasons(), shown as initial values; client_answers: {item_key: Answer} of the answers
+        that came from the client in self-report, shown beside each question."""
         if answers is not None:
             kwargs["initial"] = {
                 item_field_name(item.key): str(answers[(section.key, item.key)])
@@ -74,6 +76,7 @@ class ItemsForm(forms.Form):
         self.section = section
         self.instrument = instrument
         self.items = section.items
+        self.client_answers = client_answers or {}
         no_answer = instrument.no_answer_options(section.key)
         self.valid_values = {}
         for item in self.items:
@@ -125,12 +128,23 @@ class ItemsForm(forms.Form):
         }
 
     def rows(self):
-        """(item, bound field, bound reason field or None) for the template."""
+        """(item, bound field, bound reason field or None, note on the client's answer) for the template."""
         return [
             (item, self[item_field_name(item.key)],
-             self[reason_field_name(item.key)] if reason_field_name(item.key) in self.fields else None)
+             self[reason_field_name(item.key)] if reason_field_name(item.key) in self.fields else None,
+             self.client_note(item))
             for item in self.items
         ]
+
+    def client_note(self, item):
+        """"" for a question the client did not answer in self-report; otherwise whose answer shows."""
+        answer = self.client_answers.get(item.key)
+        if answer is None:
+            return ""
+        if answer.changed_from_client:
+            labels = {o.value: o.label for o in self.section.item_scale(item)} | NO_ANSWER_LABELS
+            return f"Changed from the client’s own answer: “{labels.get(answer.client_plain, answer.client_answer)}”"
+        return "The client’s own answer"
 
 
 class NotesForm(forms.ModelForm):

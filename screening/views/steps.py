@@ -1,6 +1,7 @@
 """Giving a screening: start, the steps (HTML), autosave (JSON), complete, discard."""
 
 from django.contrib import messages
+from django.db.models import Count
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -10,7 +11,7 @@ from audit.trail import record
 from clinicians.actors import Actor
 from clinicians.decorators import clinic_member_required
 from screening import audit_actions as A
-from screening import services
+from screening import selfreport, services
 from screening.forms.steps import BondsForm, ItemsForm, NotesForm, item_field_name, reason_field_name
 from screening.models import Screening
 from screening.instrument import BOND_TYPES, NO_ANSWER_STATES, SECTION_KEYS
@@ -83,8 +84,11 @@ def _form_for(screening, step, data=None):
         return NotesForm(data, instance=screening)
     section = screening.instrument.section(step, screening.is_intake)
     answers, reasons = screening.answers_and_reasons() if data is None else (None, None)
+    client_answers = {}
+    if screening.self_report:
+        client_answers = {a.item_key: a for a in screening.answers.filter(section=step).exclude(client_answer="")}
     return ItemsForm(data, section=section, instrument=screening.instrument, intake=screening.is_intake,
-                     answers=answers, reasons=reasons)
+                     answers=answers, reasons=reasons, client_answers=client_answers)
 
 
 def _save(screening, step, form, actor):
@@ -164,9 +168,13 @@ def _next_step(request, screening, step):
 
 def _step_context(screening, steps, step, **extra):
     previous, following = neighbours(steps, step)
+    # This draft's open flags, on every step: a disclosure made in self-report is seen before completion.
+    draft_flags = screening.safety_flags.open().select_related("client", "screening").annotate(
+        follow_up_count=Count("follow_ups")).in_tier_order()
     return {"screening": screening, "client": screening.client, "steps": steps, "step": step,
             "previous": previous, "next": following, "instrument": screening.instrument,
             "no_answer_values": NO_ANSWER_STATES, "resources": screening.client.clinic.crisis_resources.splitlines(),
+            "open_flags": draft_flags, "live_link": screening.links.live().filter(expires_at__gt=timezone.now()).first(),
             **extra}
 
 
@@ -181,8 +189,13 @@ def _review_context(screening, steps, form, problems=None, confirm_error=""):
          "text": instrument.item_text(key) if key else "", "anchor": item_field_name(key) if key else ""}
         for section, key in problems
     ]
+    if screening.self_report:
+        # Self-report: what the client skipped comes first, safety first, as the client saw it.
+        order = {key: i for i, key in enumerate(s.key for s in selfreport.client_sections(screening))}
+        missing.sort(key=lambda m: order.get(m["step"], -1))
     return _step_context(screening, steps, REVIEW, form=form, confirm_error=confirm_error, missing=missing,
-                         progress=section_progress(instrument, screening.bonds_in_scope, answers, screening.is_intake))
+                         progress=section_progress(instrument, screening.bonds_in_scope, answers, screening.is_intake),
+                         self_report_unanswered=len(missing) if screening.self_report else None)
 
 
 def _json_refusal(status, message, errors=None):

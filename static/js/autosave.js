@@ -12,6 +12,8 @@
   var inFlight = false;  // one save at a time, so saves arrive in order
   var submitting = false;
 
+  // A client answering on their own (self-report) reads plainer words than the clinician.
+  var client = form.dataset.autosaveVoice === "client";
   function say(text) { if (status) { status.textContent = text; } }
 
   function post(keepalive) {
@@ -28,12 +30,13 @@
     var type = response.headers.get("Content-Type") || "";
     if (type.indexOf("application/json") === -1) {
       // A login page or an error page: the session has ended or something else went wrong.
-      say("Not saved: you may have been logged out. Your answers are still on the page; reload to log in again.");
+      say(client ? "Not saved. Please tell your clinician, or press “Next” to try again."
+                 : "Not saved: you may have been logged out. Your answers are still on the page; reload to log in again.");
       return null;
     }
     return response.json().then(function (data) {
       if (response.ok) {
-        say("Draft saved at " + data.at + ".");
+        say(client ? "Your answers are saved." : "Draft saved at " + data.at + ".");
       } else {
         say(data.message || "Some answers were not saved: use “Save draft” to see why.");
       }
@@ -47,7 +50,8 @@
     pending = false;
     inFlight = true;
     post(false).then(reply).catch(function () {
-      say("Could not reach the server. Your answers are still on the page; use “Save draft” when you are back online.");
+      say(client ? "Could not save just now: no connection. Your answers are still on the page; press “Next” when you are back online."
+                 : "Could not reach the server. Your answers are still on the page; use “Save draft” when you are back online.");
     }).then(function () { inFlight = false; });
   }
 

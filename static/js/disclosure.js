@@ -23,4 +23,21 @@
     }
     radios.forEach(function (r) { r.addEventListener("change", update); });
   });
+
+  // A question asked only after a "Yes" above (self-report): hidden until one of those is "Yes".
+  document.querySelectorAll("[data-ask-if]").forEach(function (question) {
+    var names = question.getAttribute("data-ask-if").trim().split(/\s+/);
+    var radios = [];
+    names.forEach(function (name) {
+      document.querySelectorAll('input[type=radio][name="' + name + '"]').forEach(function (r) { radios.push(r); });
+    });
+    if (!radios.length) { return; }
+    function update() {
+      var yes = radios.some(function (r) { return r.checked && r.value === "1"; });
+      var answered = Array.prototype.some.call(question.querySelectorAll("input[type=radio]"), function (r) { return r.checked; });
+      question.hidden = !yes && !answered;
+    }
+    radios.forEach(function (r) { r.addEventListener("change", update); });
+    update();
+  });
 })();

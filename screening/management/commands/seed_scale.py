@@ -173,10 +173,11 @@ class Command(BaseCommand):
         # most of its time building and preparing them). Values are already in the database's form.
         table = connection.ops.quote_name(Answer._meta.db_table)
         columns = ", ".join(connection.ops.quote_name(c) for c in
-                            ("screening_id", "section", "item_key", "value", "state", "reason", "answered_at"))
+                            ("screening_id", "section", "item_key", "value", "state", "reason", "answered_at",
+                             "given_by", "client_answer"))
         with connection.cursor() as cursor:
             for start in range(0, len(rows), 50_000):
-                cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s, 'clinician', '')",
                                    rows[start:start + 50_000])
 
     def uuid_value(self, value):
