@@ -183,6 +183,14 @@ class AnswerRow:
     text: str
     answer: str
     tags: str = ""
+    # Self-report: the client's own answer in words when the clinician changed it afterwards ("" when
+    # not changed or not self-report), and whether the answer that counts is the client's own.
+    client_answer: str = ""
+    by_client: bool = False
+
+    @property
+    def changed_from_client(self):
+        return bool(self.client_answer)
 
 
 @dataclass(frozen=True)
@@ -225,6 +233,36 @@ class IntakeReport:
     resources_given: bool = False  # ticked by the clinician: given to the client, not only shown
     change_since: str = ""  # the screening compared with: "Re-screen 1, 2026-05-01"; "" when none
     change_lines: tuple[str, ...] = ()  # per bond and protective factors, in neutral words
+    # How the screening was given when the client answered on their own ("Self-report by link,
+    # submitted …, reviewed and completed by …"); "" when the clinician asked every question, and
+    # the reports then name the clinician as before.
+    administration: str = ""
+
+    @property
+    def client_answer_count(self):
+        """Answers that are the client's own, as the client gave them (self-report)."""
+        return sum(1 for section in self.appendix for row in section.rows if row.by_client)
+
+    @property
+    def changed_from_client(self):
+        """The rows whose answer the clinician changed after the client gave one, in appendix order."""
+        return tuple(row for section in self.appendix for row in section.rows if row.changed_from_client)
+
+    @property
+    def self_report_line(self):
+        """What became of the client's answers, in a sentence; "" when not self-report."""
+        if not self.administration:
+            return ""
+        changed = len(self.changed_from_client)
+        given = self.client_answer_count + changed
+        if not given:
+            return "The client answered no questions."
+        line = f"The client answered {given} question{'s' if given != 1 else ''}; "
+        if not changed:
+            return line + ("the clinician kept the answer as given." if given == 1 else
+                           "the clinician kept every answer as given.")
+        return line + (f"the clinician changed {changed} answer{'s' if changed != 1 else ''} afterwards "
+                       "(the client's answer is shown beside it).")
 
     @property
     def safety_headline(self):
@@ -255,6 +293,24 @@ def answer_label(options, value, instrument=None, reason=""):
         label = DECLINED_LABEL if instrument is None or instrument.schema < 2 else NO_ANSWER_LABELS[value]
         return f"{label}: {reason}" if reason else label
     return next((o.label for o in options if o.value == value), str(value))
+
+
+def client_answers(screening):
+    """{(section, item_key): Answer} of the answers the client gave in self-report (the clinician
+    may have changed them since); {} without a query when the client answered nothing."""
+    if not screening.self_report:
+        return {}
+    return {(a.section, a.item_key): a for a in screening.answers.exclude(client_answer="")}
+
+
+def client_marks(section, item, answer, instrument):
+    """AnswerRow's self-report fields for one item: the client's original in words when the
+    clinician changed it, or that the answer is the client's own."""
+    if answer is None:
+        return {}
+    if answer.changed_from_client:
+        return {"client_answer": answer_label(section.item_scale(item), answer.client_plain, instrument)}
+    return {"by_client": True}
 
 
 def _item_tags(instrument, item):
@@ -302,6 +358,7 @@ def build_intake_report(screening):
         for bond in instrument.bond_types
     )
 
+    by_client = client_answers(screening)
     appendix = tuple(
         AppendixSection(
             title=f"{BOND_HEADINGS[section.key] if section.is_bond else section.title}: item answers",
@@ -309,7 +366,8 @@ def build_intake_report(screening):
                 AnswerRow(item.text_for(screening.is_intake),
                           answer_label(section.item_scale(item), answers.get((section.key, item.key)), instrument,
                                        reasons.get((section.key, item.key), "")),
-                          _item_tags(instrument, item) if section.is_bond else "")
+                          _item_tags(instrument, item) if section.is_bond else "",
+                          **client_marks(section, item, by_client.get((section.key, item.key)), instrument))
                 for item in section.items
             ),
         )
@@ -352,6 +410,7 @@ def build_intake_report(screening):
         notes=screening.notes,
         appendix=appendix,
         amendments=amendment_notes(screening),
+        administration=screening.administration if screening.self_report else "",
     )
 
 

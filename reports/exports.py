@@ -30,6 +30,7 @@ SCORE_COLUMNS = [
     "contact", "items", "answered", "without_answer", "total", "maximum", "percent", "stages_endorsed",
     "stages_not_known", "signs_endorsed", "signs_not_known", "signs_applicable", "indicators_endorsed",
     "indicators_not_known", "indicators_applicable", "safety_flags", "protective_endorsed", "protective_items",
+    "administration",  # last: columns that came before keep their places in existing spreadsheets
 ]
 # The one-client history (identified, for the clinician) also carries the relationship's label, who
 # gave each screening and why each correction was made; free text stays out of the de-identified files.
@@ -44,7 +45,7 @@ def pseudonym(kind, value):
 
 SCREENING_FIELDS = (
     "id", "client_id", "completed_at", "amended_at", "kind", "instrument_key", "scores", "abuser_contact",
-    "v2v_contact", "abuser_label", "v2v_label", "seq", "intake_at",
+    "v2v_contact", "abuser_label", "v2v_label", "self_report", "seq", "intake_at",
 )
 
 
@@ -59,7 +60,7 @@ def _with_timepoints(completed):
 
 def _screening_rows(row, client_label, reasons=(), clinician=""):
     (sid, client_id, completed_at, amended_at, kind, instrument_key, stored, abuser_contact, v2v_contact,
-     abuser_label, v2v_label, seq, intake_at) = row
+     abuser_label, v2v_label, self_report, seq, intake_at) = row
     scores = scores_from_dict(stored)
     day = timezone.localtime(completed_at).date()
     base = {
@@ -71,6 +72,7 @@ def _screening_rows(row, client_label, reasons=(), clinician=""):
         "kind": kind,
         "instrument": instrument_key,
         "amended": timezone.localtime(amended_at).date().isoformat() if amended_at else "",
+        "administration": self_report or "clinician",
         "safety_flags": "; ".join(f.flag for f in scores.flags),
         "protective_endorsed": scores.protective.count,
         "protective_items": scores.protective.items,
@@ -154,6 +156,9 @@ def csv_chunks(frames):
 COLUMN_NOTES = {
     "timepoint": "Intake, then Re-screen 1, 2, … in the client's order of completed screenings",
     "days_since_intake": "days from the intake's date to this screening's date",
+    "administration": "how the screening was given: clinician (the clinician asked every question), tablet (the "
+                      "client answered on the clinic's tablet) or link (by a one-time link); a clinician completed "
+                      "each one",
     "contact": "contact with the other person in this bond: regular, reduced, none; empty when not recorded",
     "without_answer": "items declined, not asked or not applicable; left out of the total and the maximum",
     "total": "raw sum of the answered items (empty when fewer than 80% were answered)",

@@ -287,6 +287,7 @@ class IntakeReportPDF(ReportPDF):
             ("Client code", r.client_code),
             ("Date", r.date),
             ("Clinician", r.clinician),
+            *([("How given", r.administration), ("Client's answers", r.self_report_line)] if r.administration else []),
             ("Instrument", f"{r.instrument_title} ({r.instrument_key})"),
             ("Kind", r.kind),
             ("Timepoint", r.timepoint + (f", day {r.days_since_intake} since intake" if r.days_since_intake else "")),
@@ -449,6 +450,10 @@ class IntakeReportPDF(ReportPDF):
 
     def _appendix(self):
         story = [PageBreak(), self.p("Appendix: item-level answers", "h1")]
+        if self.report.administration:
+            story.append(self.p(
+                f"{esc(self.report.administration)}. Answers marked \u201cclient\u201d are the client's own; where the "
+                "clinician changed an answer afterwards, the client's answer is shown beneath it.", "muted"))
         for section in self.report.appendix:
             # not keepWithNext: a table longer than a page would push the title to a page of its own
             story += [CondPageBreak(45 * mm), self.p(esc(section.title), "h2_split")]
@@ -460,8 +465,19 @@ class IntakeReportPDF(ReportPDF):
                 question = esc(row.text)
                 if row.tags:
                     question += f'<br/><font size="8" color="#6b6f75">{esc(row.tags)}</font>'
-                data.append([self.p(question, "cell"), self.p(esc(row.answer), "cell")])
+                data.append([self.p(question, "cell"), self.p(self._answer_cell(row), "cell")])
             table = Table(data, colWidths=[self.width - 40 * mm, 40 * mm], repeatRows=1, hAlign="LEFT")
             table.setStyle(self._grid_style())
             story.append(table)
         return story
+
+    @staticmethod
+    def _answer_cell(row):
+        """The answer that counts; in self-report, the client's own answer beneath one the clinician
+        changed, or a small mark on one the client gave and the clinician left."""
+        answer = esc(row.answer)
+        if row.client_answer:
+            answer += f'<br/><font size="8" color="#6b6f75">(client answered: {esc(row.client_answer)})</font>'
+        elif row.by_client:
+            answer += ' <font size="8" color="#6b6f75">(client)</font>'
+        return answer

@@ -35,13 +35,21 @@ def bond_paragraph(section, period):
     )
 
 
+def self_report_paragraph(report):
+    """What became of the client's own answers; each one the clinician changed, with the client's."""
+    changed = "; ".join(f"“{row.text}”: {row.answer} (client answered: {row.client_answer})"
+                        for row in report.changed_from_client)
+    return "Self-report: " + report.self_report_line + (f" Changed: {changed}." if changed else "")
+
+
 def intake_note_summary(report):
     when = report.timepoint + (f", day {report.days_since_intake} since intake" if report.days_since_intake else "")
-    paragraphs = [
-        f"{report.kind} screening for trauma bonding, {report.date}"
-        + (f" ({when})" if when else "") + f", client {report.client_code}, "
-        f"by {report.clinician}; instrument {report.instrument_key}."
-    ]
+    opening = (f"{report.kind} screening for trauma bonding, {report.date}"
+               + (f" ({when})" if when else "") + f", client {report.client_code}")
+    if report.administration:  # self-report: the line names the clinician who reviewed and completed it
+        paragraphs = [f"{opening}; instrument {report.instrument_key}. {report.administration}."]
+    else:
+        paragraphs = [f"{opening}, by {report.clinician}; instrument {report.instrument_key}."]
     paragraphs.append("Safety: " + report.safety_headline)
     for tier, flags in report.flags_by_tier:
         listed = "; ".join(flag.title + (f" ({flag.detail})" if flag.detail else "")
@@ -63,6 +71,8 @@ def intake_note_summary(report):
         paragraphs.append("Crisis resources were given to the client.")
     elif not report.safety_clear:
         paragraphs.append("Crisis resources were shown to the clinician with the results.")
+    if report.administration:
+        paragraphs.append(self_report_paragraph(report))
     paragraphs += [bond_paragraph(section, report.period) for section in report.bonds]
     p = report.protective
     paragraphs.append(
