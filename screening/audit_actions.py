@@ -16,6 +16,7 @@ LINK_CREATED = "selfreport.link_created"
 LINK_OPENED = "selfreport.link_opened"
 LINK_SUBMITTED = "selfreport.link_submitted"
 LINK_REVOKED = "selfreport.link_revoked"
+LINK_LAPSED = "selfreport.link_lapsed"
 LINK_REFUSED = "selfreport.link_refused"
 TABLET_ENTERED = "selfreport.tablet_entered"
 TABLET_STOPPED = "selfreport.tablet_stopped"
@@ -41,6 +42,7 @@ ACTIONS = {
     LINK_OPENED: "Client opened a self-report link",
     LINK_SUBMITTED: "Client submitted a self-report link",
     LINK_REVOKED: "Cancelled a self-report link",
+    LINK_LAPSED: "A self-report link ended (expired or cancelled) before the client sent it",
     LINK_REFUSED: "Refused a self-report link (used, expired, cancelled or unknown)",
     TABLET_ENTERED: "Handed the tablet to the client (self-report)",
     TABLET_STOPPED: "Client stopped answering on the tablet",

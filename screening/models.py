@@ -214,8 +214,13 @@ class Screening(models.Model):
             return f"Given by {self.clinician_names}" if self.completed_at else f"Being given by {self.clinician.get_full_name()}"
         parts = [self.get_self_report_display()]
         if self.self_report == self.SelfReport.LINK:
-            parts.append(f"submitted {timezone.localtime(self.client_finished_at):%Y-%m-%d %H:%M}"
-                         if self.client_finished_at else "not submitted by the client")
+            sent = self.links.exclude(submitted_at=None).order_by("-submitted_at").values_list("submitted_at", flat=True).first()
+            if sent:
+                parts.append(f"submitted {timezone.localtime(sent):%Y-%m-%d %H:%M}")
+            elif self.client_finished_at:
+                parts.append(f"not sent by the client (the link ended {timezone.localtime(self.client_finished_at):%Y-%m-%d %H:%M})")
+            else:
+                parts.append("not yet sent by the client")
         if self.completed_at:
             parts.append(f"reviewed and completed by {self.clinician_names}")
         return ", ".join(parts)

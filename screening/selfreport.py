@@ -95,9 +95,13 @@ def _revoke(link, actor, now, why):
 
 
 def revoke_link(link, actor):
-    """Cancel a link not yet submitted; False when there was nothing to cancel."""
+    """Cancel a link not yet submitted; False when there was nothing to cancel. Answers the client
+    gave through it stay, and their part ends there (close_lapsed_link)."""
     with transaction.atomic():
-        return _revoke(link, actor, timezone.now(), "cancelled by the clinician")
+        revoked = _revoke(link, actor, timezone.now(), "cancelled by the clinician")
+        if revoked:
+            close_lapsed_link(Screening.objects.get(pk=link.screening_id), actor)
+        return revoked
 
 
 def find_link(token):
@@ -175,11 +179,22 @@ def finish(screening, channel, actor, link=None):
             return False
         screening.self_report, screening.client_finished_at = channel, now
         flags.sync_flags(screening, actor, now=now)
-        action = A.LINK_SUBMITTED if link is not None else A.TABLET_STOPPED
+        action = A.LINK_SUBMITTED if link is not None else A.TABLET_STOPPED if channel == TABLET else A.LINK_LAPSED
         skipped = len(unanswered_by_client(screening))
         record(action, actor, obj=link or screening, client_id=screening.client_id,
                detail=f"{skipped} question(s) not answered" if skipped else "every question answered")
     return True
+
+
+def close_lapsed_link(screening, actor):
+    """A link the client answered through ended unsent (expired, or cancelled): their part is over,
+    so safety questions left unanswered are flagged as when a client stops. Run when the clinician
+    cancels the link or opens the draft; False when there is nothing to close."""
+    if screening.self_report != LINK or screening.client_finished_at is not None or not screening.is_draft:
+        return False
+    if any(link.is_usable for link in screening.links.live()):
+        return False
+    return finish(screening, LINK, actor)
 
 
 def unanswered_by_client(screening, answers=None):

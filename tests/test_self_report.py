@@ -552,3 +552,44 @@ def test_client_answer_and_completion_at_once(sr_draft, clinician):
     else:
         assert save.status_code == 410 and answer.value == 0 and flags == []
     assert _actions(action="screening.completed") == ["screening.completed"]
+
+
+def test_a_link_that_runs_out_unsent_ends_the_clients_part(logged_in, sr_draft, clinician):
+    path, _ = _make_link(logged_in, sr_draft)
+    Browser().post(f"{path}safety/save/", _post(sr_draft, {"safety-suicidal-thoughts": "0"}))
+    hour_ago = timezone.now() - timedelta(hours=1)
+    SelfReportLink.objects.update(created_at=hour_ago - timedelta(hours=72), expires_at=hour_ago)
+    assert not SafetyFlag.objects.exists()
+    page = logged_in.get(reverse("screening:screening_step", args=[sr_draft.id, "review"])).content.decode()
+    assert "Safety not fully assessed" in page and "The client left" in page
+    sr_draft.refresh_from_db()
+    assert sr_draft.client_finished_at is not None
+    assert _actions(action="selfreport.link_lapsed") == ["selfreport.link_lapsed"]
+    logged_in.get(reverse("screening:screening_step", args=[sr_draft.id, "review"]))
+    assert _actions(action="selfreport.link_lapsed") == ["selfreport.link_lapsed"]  # once
+    assert "Self-report by link, not sent by the client (the link ended " in sr_draft.administration
+
+
+def test_cancelling_a_link_the_client_answered_through_ends_their_part(logged_in, sr_draft, clinician):
+    path, _ = _make_link(logged_in, sr_draft)
+    Browser().post(f"{path}abuser/save/", _post(sr_draft, {"put-you-down": "2"}))
+    link = SelfReportLink.objects.get()
+    logged_in.post(reverse("screening:link_revoke", args=[sr_draft.id, link.id]))
+    flag = SafetyFlag.objects.get(screening=sr_draft)
+    assert flag.kind == "not_assessed" and flag.raised_by == clinician
+    assert _actions(action__startswith="selfreport.link_") == [
+        "selfreport.link_created", "selfreport.link_revoked", "selfreport.link_lapsed"]
+
+
+def test_client_pages_have_the_same_csp_and_nothing_from_elsewhere(logged_in, sr_draft):
+    clinician_csp = logged_in.get(reverse("screening:home"))["Content-Security-Policy"]
+    path, _ = _make_link(logged_in, sr_draft)
+    phone = Browser()
+    pages = [phone.get(url) for url in (path, f"{path}safety/", f"{path}abuser/", f"{path}finish/", "/r/unknown/")]
+    _hand_over(logged_in, sr_draft)
+    pages += [logged_in.get(_tablet("start")), logged_in.get(_tablet("section", "safety")), logged_in.get(_tablet("return"))]
+    for page in pages:
+        body = page.content.decode()
+        assert page["Content-Security-Policy"] == clinician_csp and page["X-Frame-Options"] == "DENY"
+        assert not re.search(r'(src|href)="(https?:)?//', body), body[:500]
+        assert "<script>" not in body and "style=" not in body and "no-store" in page["Cache-Control"]

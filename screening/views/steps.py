@@ -143,6 +143,8 @@ def screening_step(request, screening_id, step):
         messages.error(request, "Some answers were not saved: see the questions marked below. The rest were saved.")
     if data is None:
         record(A.SCREENING_OPENED, Actor.from_request(request), obj=screening, detail=f"draft, step {step}")
+        # A link the client answered through that ran out unsent: their part ended, said now.
+        selfreport.close_lapsed_link(screening, Actor.from_request(request))
     steps = steps_for(screening.instrument, screening.bonds_in_scope, screening.is_intake)
     if step == REVIEW:
         return render(request, "screening/review.html", _review_context(screening, steps, form))
