@@ -241,4 +241,5 @@ def leave_tablet(request, screening, actor):
     if screening is not None and screening.is_draft and client_answered and not tablet_stopped(request):
         finish(screening, TABLET, client_actor(request, screening))
     request.session.pop(TABLET_SESSION_KEY, None)
+    request.session.pop("tablet_password_failures", None)
     record(A.TABLET_LEFT, actor, obj=screening, client_id=screening.client_id if screening else None)

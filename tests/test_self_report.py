@@ -480,8 +480,15 @@ def test_teammate_cannot_cancel_another_clinics_link(client, logged_in, sr_draft
 
 def test_tablet_session_of_a_reassigned_client_shows_nothing(logged_in, sr_draft, clinician):
     _hand_over(logged_in, sr_draft)
+    logged_in.post(_tablet("autosave", "safety"), _post(sr_draft, {"safety-violence": "0"}))
     sr_draft.client.assigned.remove(clinician)
-    assert logged_in.get(_tablet("section", "safety"))["Location"] == reverse("screening:home")
+    closed = logged_in.get(_tablet("section", "safety"))
+    assert closed.status_code == 200 and "These questions are closed" in closed.content.decode()
+    assert "safety-violence" not in closed.content.decode()
+    assert logged_in.get(reverse("screening:home"))["Location"] == _tablet("start")  # still locked
+    assert logged_in.post(_tablet("autosave", "safety"), _post(sr_draft, {"safety-violence": "1"})).status_code == 409
+    back = logged_in.post(_tablet("return"), {"password": PASSWORD})
+    assert back["Location"] == reverse("screening:home") and logged_in.get(back["Location"]).status_code == 200
 
 
 def test_discarding_the_draft_kills_its_link(logged_in, sr_draft, clinician):

@@ -195,7 +195,7 @@ def _tablet_channel(request):
     return Channel(selfreport.TABLET, screening)
 
 
-def _tablet(*, after_stop=False, json=False, methods=("GET",)):
+def _tablet(*, after_stop=False, json=False, without_draft=False, methods=("GET",)):
     """A tablet page: only in a session that handed a draft over. Once the client has stopped (or
     the draft was completed), only the closing page and the way back for the clinician remain."""
     def decorate(view):
@@ -204,9 +204,13 @@ def _tablet(*, after_stop=False, json=False, methods=("GET",)):
             if not request.user.is_authenticated:
                 return _json(401, "Not saved: the tablet's session has ended.") if json else redirect_to_login(request.get_full_path())
             channel = _tablet_channel(request)
-            if channel is None:
-                return _json(409, "The tablet is no longer handed to a client.") if json else redirect("screening:home")
-            if not after_stop and (not channel.screening.is_draft or selfreport.tablet_stopped(request)):
+            if channel is None and not without_draft:
+                # The draft was discarded, or the client moved out of this clinician's sight: the
+                # questions close, and the clinician's view still needs the password.
+                if json:
+                    return _json(409, "These questions are closed. Please give the tablet back to your clinician.")
+                return render(request, "selfreport/tablet_closed.html", {"kind": selfreport.TABLET})
+            if channel is not None and not after_stop and (not channel.screening.is_draft or selfreport.tablet_stopped(request)):
                 if json:
                     return _json(409, "Your answers are finished. Please give the tablet back to your clinician.")
                 return redirect("selfreport:tablet_done")
@@ -240,11 +244,14 @@ def tablet_done(request, channel):
     return _done(request, channel)
 
 
-@_tablet(after_stop=True, methods=("GET", "POST"))
+@_tablet(after_stop=True, without_draft=True, methods=("GET", "POST"))
 def tablet_return(request, channel):
     """The clinician takes the tablet back with their password; five wrong ones end the session."""
     form = TabletReturnForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST":
+        if form.is_valid() and channel is None:
+            selfreport.leave_tablet(request, None, Actor.from_request(request))
+            return redirect("screening:home")
         if form.is_valid():
             selfreport.leave_tablet(request, channel.screening, Actor.from_request(request))
             channel.screening.refresh_from_db()
@@ -256,14 +263,17 @@ def tablet_return(request, channel):
             return redirect("screening:client_detail", client_id=channel.screening.client_id)
         tries = request.session.get("tablet_password_failures", 0) + 1
         request.session["tablet_password_failures"] = tries
-        record(A.TABLET_PASSWORD_FAILED, Actor.from_request(request), obj=channel.screening, detail=f"try {tries}")
+        screening = channel.screening if channel else None
+        record(A.TABLET_PASSWORD_FAILED, Actor.from_request(request), obj=screening, detail=f"try {tries}")
         if tries >= TABLET_PASSWORD_TRIES:
             # The answers are saved; the clinician logs in again to see them.
             logout(request)
-            return redirect(f"{reverse('login')}?next={reverse('screening:screening_step', args=[channel.screening.id, REVIEW])}")
-    return render(request, "selfreport/tablet_return.html", _context(
-        request, channel, form=form, tries_left=TABLET_PASSWORD_TRIES - request.session.get("tablet_password_failures", 0),
-    ), status=400 if form.errors else 200)
+            target = reverse("screening:screening_step", args=[screening.id, REVIEW]) if screening else reverse("screening:home")
+            return redirect(f"{reverse('login')}?next={target}")
+    tries_left = TABLET_PASSWORD_TRIES - request.session.get("tablet_password_failures", 0)
+    context = _context(request, channel) if channel else {"kind": selfreport.TABLET}
+    return render(request, "selfreport/tablet_return.html", {**context, "form": form, "tries_left": tries_left},
+                  status=400 if form.errors else 200)
 
 
 # The one-time link -----------------------------------------------------------------------------
