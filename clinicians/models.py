@@ -44,6 +44,10 @@ class Clinic(models.Model):
         "self-report links last (hours)", default=72, validators=[MinValueValidator(1), MaxValueValidator(336)],
         help_text="How long a one-time link a client answers on their own stays usable, unless used or cancelled first.",
     )
+    export_retention_days = models.PositiveSmallIntegerField(
+        "keep exports for (days)", default=7, validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text="Export files are deleted this many days after they are made.",
+    )
     synthetic = models.BooleanField(
         default=False, editable=False, help_text="Made by seed_demo or seed_scale: no real client data.",
     )
@@ -63,6 +67,10 @@ class Clinic(models.Model):
             models.CheckConstraint(
                 condition=models.Q(self_report_link_hours__gte=1, self_report_link_hours__lte=336),
                 name="clinic_self_report_link_hours_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(export_retention_days__gte=1, export_retention_days__lte=90),
+                name="clinic_export_retention_days_range",
             ),
         ]
 

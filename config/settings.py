@@ -49,6 +49,9 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
+    "django_rq",
     "clinicians",
     "audit",
     "screening",
@@ -125,8 +128,12 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles" if PRODUCTION else None
 # In development whitenoise serves straight from static/; production serves what collectstatic gathered.
 WHITENOISE_USE_FINDERS = not PRODUCTION
+# Files the app writes (clinic exports, filed reports): a local folder by default (FILES_ROOT); a
+# network of app servers points "reports" at a shared bucket instead (README, "Scaling out").
+FILES_ROOT = Path(os.environ.get("FILES_ROOT", BASE_DIR / "var" / "files"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "reports": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": FILES_ROOT}},
     # Hashed, compressed names need `collectstatic`, which production runs; development serves as is.
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage" if PRODUCTION
@@ -218,6 +225,23 @@ MAIL_IN_BACKGROUND = True
 
 # The cache holds the rate-limit counters. A database table (made by `migrate`), not the per-process
 # default, so every worker and app server counts together.
+# Background jobs (exports, filed reports, clean-ups) through Django's tasks API (the django-tasks
+# backport of Django 6's django.tasks). TASKS_BACKEND picks where jobs wait:
+# - "db" (default): a table in the app's own database, run by `manage.py db_worker`. No other service.
+# - "rq": Redis (REDIS_URL), run by `manage.py rqworker default`; for networks that outgrow the table.
+# - "immediate": run inside the request (tests of job results only, never in production).
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "db")
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+_TASK_BACKENDS = {
+    "db": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]},
+    "rq": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]},
+    "immediate": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+}
+if TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(f"TASKS_BACKEND must be one of {', '.join(_TASK_BACKENDS)}; got {TASKS_BACKEND!r}")
+TASKS = {"default": _TASK_BACKENDS[TASKS_BACKEND]}
+RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 60 * 60}}
+
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "bondscreen_cache"},
 }

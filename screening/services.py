@@ -11,6 +11,7 @@ from clinicians.actors import Actor
 from screening import audit_actions as A
 from screening import flags
 from screening.models import Amendment, Answer, Screening, answer_columns
+from screening.signals import screening_locked
 from screening.instrument import SAFETY
 from screening.scoring import DECLINED, NOT_ASKED, score_screening, unanswered_items
 
@@ -175,6 +176,7 @@ def complete_screening(screening_id, scoped_screenings, actor):
         screening.save(update_fields=["scores", "status", "completed_at", "completed_by", "crisis_resources", "updated_at"])
         flags.sync_flags(screening, actor)
         record(A.SCREENING_COMPLETED, actor, obj=screening)
+        _announce_locked(screening, version=0)
         return Completion(screening, True)
 
 
@@ -219,4 +221,10 @@ def amend_screening(screening_id, scoped_screenings, actor, reason, values_by_se
         # (it is resolved with a follow-up that says it was recorded in error).
         flags.sync_flags(screening, actor, withdraw=False, now=now)
         record(A.SCREENING_AMENDED, actor, obj=screening)
+        _announce_locked(screening, version=screening.amendments.count())
         return amendment
+
+
+def _announce_locked(screening, version):
+    # After commit: a listener that fails (or a job queue that is down) never undoes the completion.
+    transaction.on_commit(lambda: screening_locked.send(sender=Screening, screening=screening, version=version))

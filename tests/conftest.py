@@ -27,6 +27,15 @@ if TEST_INSTRUMENTS not in instruments.INSTRUMENT_DIRS:
 TINY = json.loads((TEST_INSTRUMENTS / "tiny-1.json").read_text(encoding="utf-8"))
 
 
+@pytest.fixture(autouse=True)
+def _files_in_a_temporary_folder(settings, tmp_path):
+    """Exports and filed reports are written under the test's own folder, never under var/."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "reports": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path / "files"}},
+    }
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _flush_lifts_sqlite_triggers():
     """Empty the test database between transactional tests despite the append-only triggers.

@@ -115,7 +115,7 @@ def test_results_page_shows_long_text_and_wraps_it(logged_in, longest):
 
 
 def test_crisis_resources_have_a_limit(clinic):
-    data = {"name": clinic.name, "rescreen_interval_days": 90, "self_report_link_hours": 72, "two_factor": "optional"}
+    data = {"name": clinic.name, "rescreen_interval_days": 90, "self_report_link_hours": 72, "export_retention_days": 7, "two_factor": "optional"}
     at_limit = ClinicSettingsForm({**data, "crisis_resources": "9" * CRISIS_RESOURCES_MAX_LENGTH}, instance=clinic)
     assert at_limit.is_valid(), at_limit.errors
     over = ClinicSettingsForm({**data, "crisis_resources": "9" * (CRISIS_RESOURCES_MAX_LENGTH + 1)}, instance=clinic)
@@ -138,7 +138,7 @@ def test_settings_page_refuses_overlong_crisis_resources(client, clinic_admin):
     client.force_login(clinic_admin)
     response = client.post(reverse("clinicians:clinic_settings"), {
         "name": "Riverside Clinic", "crisis_resources": "9" * (CRISIS_RESOURCES_MAX_LENGTH + 1),
-        "rescreen_interval_days": 90, "self_report_link_hours": 72, "two_factor": "optional",
+        "rescreen_interval_days": 90, "self_report_link_hours": 72, "export_retention_days": 7, "two_factor": "optional",
     })
     assert response.status_code == 200 and "can be at most 2000 characters" in response.content.decode()
     assert 'maxlength="2000"' in response.content.decode()

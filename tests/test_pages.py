@@ -66,7 +66,7 @@ def test_clinic_settings_is_for_admins(client, clinician, clinic_admin):
     assert client.get(reverse("clinicians:clinic_settings")).status_code == 403
     client.force_login(clinic_admin)
     assert DEFAULT_CRISIS_RESOURCES.splitlines()[2] in client.get(reverse("clinicians:clinic_settings")).content.decode()
-    response = client.post(reverse("clinicians:clinic_settings"), {"name": "Riverside", "crisis_resources": "Call 555-0100", "two_factor": "optional", "rescreen_interval_days": 90, "self_report_link_hours": 72})
+    response = client.post(reverse("clinicians:clinic_settings"), {"name": "Riverside", "crisis_resources": "Call 555-0100", "two_factor": "optional", "rescreen_interval_days": 90, "self_report_link_hours": 72, "export_retention_days": 7})
     assert response.status_code == 302
     clinic_admin.clinic.refresh_from_db()
     assert clinic_admin.clinic.crisis_resources == "Call 555-0100"
@@ -74,7 +74,7 @@ def test_clinic_settings_is_for_admins(client, clinician, clinic_admin):
 
 def test_clinic_settings_needs_a_resource(client, clinic_admin):
     client.force_login(clinic_admin)
-    response = client.post(reverse("clinicians:clinic_settings"), {"name": "Riverside", "crisis_resources": "  ", "two_factor": "optional", "rescreen_interval_days": 90, "self_report_link_hours": 72})
+    response = client.post(reverse("clinicians:clinic_settings"), {"name": "Riverside", "crisis_resources": "  ", "two_factor": "optional", "rescreen_interval_days": 90, "self_report_link_hours": 72, "export_retention_days": 7})
     assert response.status_code == 200 and b"at least one crisis resource" in response.content
 
 

@@ -1,0 +1,100 @@
+"""Files the reports app keeps: clinic exports made by a background job, and the intake report
+filed when a screening is completed or amended (the exact bytes, with their SHA-256)."""
+
+import uuid
+
+from django.conf import settings
+from django.core.files.storage import storages
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+def report_storage():
+    # Resolved when used, so tests (and a move to a bucket) can swap the "reports" storage in settings.
+    return storages["reports"]
+
+
+class Export(models.Model):
+    """One clinic export, asked for by a clinic admin and made by a background job."""
+
+    class Kind(models.TextChoices):
+        SCORES_XLSX = "scores_xlsx", "Scores (XLSX, one row per screening and bond, with the data dictionary)"
+        ITEMS_CSV = "items_csv_gz", "Item answers (CSV, gzip-compressed)"
+        ITEMS_PARQUET = "items_parquet", "Item answers (Parquet, for analysts)"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Being made"
+        READY = "ready", "Ready to download"
+        FAILED = "failed", "Failed"
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    clinic = models.ForeignKey("clinicians.Clinic", on_delete=models.PROTECT, related_name="exports")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    # What was asked for ({"from": "2026-01-01", "to": ...}); the same kind and params join a running export.
+    params = models.JSONField(default=dict, blank=True)
+    params_key = models.CharField(max_length=64, editable=False)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(null=True, blank=True)
+    file = models.FileField(storage=report_storage, upload_to="exports/", blank=True, max_length=200)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    error = models.TextField(blank=True, help_text="For staff: what went wrong, when the job failed.")
+    task_id = models.CharField(max_length=64, blank=True)
+    requested_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Last progress from the worker.")
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        indexes = [models.Index(fields=["clinic", "-requested_at"]), models.Index(fields=["status", "expires_at"])]
+        constraints = [
+            # A second identical request while one is waiting or running joins it.
+            models.UniqueConstraint(
+                fields=["clinic", "kind", "params_key"], condition=Q(status__in=["queued", "running"]),
+                name="one_active_export_per_request",
+            ),
+            models.CheckConstraint(condition=Q(status__in=["queued", "running", "ready", "failed"]), name="export_status_valid"),
+            # Ready means the file is whole and known: written first, marked ready after.
+            models.CheckConstraint(
+                condition=~Q(status="ready") | (~Q(file="") & ~Q(sha256="") & Q(finished_at__isnull=False)),
+                name="export_ready_has_its_file",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} for {self.clinic} ({self.get_status_display()})"
+
+
+class FiledReport(models.Model):
+    """The intake report as filed: rendered once when the screening was completed (version 0) and
+    after each amendment (version n), kept byte for byte with its SHA-256. Never edited."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    screening = models.ForeignKey("screening.Screening", on_delete=models.PROTECT, related_name="filed_reports")
+    version = models.PositiveSmallIntegerField(help_text="0: at completion; n: after the nth amendment.")
+    file = models.FileField(storage=report_storage, upload_to="filed/", max_length=200)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    filed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["screening", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["screening", "version"], name="one_filed_report_per_version"),
+            models.CheckConstraint(condition=Q(sha256__regex=r"^[0-9a-f]{64}$"), name="filed_report_sha256"),
+        ]
+
+    def __str__(self):
+        return f"Filed report {self.screening_id} v{self.version}"
+
+    @property
+    def audit_client_id(self):
+        return self.screening.client_id
