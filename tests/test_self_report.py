@@ -600,3 +600,17 @@ def test_client_pages_have_the_same_csp_and_nothing_from_elsewhere(logged_in, sr
         assert page["Content-Security-Policy"] == clinician_csp and page["X-Frame-Options"] == "DENY"
         assert not re.search(r'(src|href)="(https?:)?//', body), body[:500]
         assert "<script>" not in body and "style=" not in body and "no-store" in page["Cache-Control"]
+
+
+def test_client_pages_let_the_browser_send_its_origin(logged_in, sr_draft):
+    """A "no-referrer" policy makes Chromium post forms with Origin: null, which the CSRF check
+    refuses: every button on the client's pages would fail (the e2e journeys click them)."""
+    path, _ = _make_link(logged_in, sr_draft)
+    page = Browser().get(f"{path}safety/").content.decode()
+    assert '<meta name="referrer" content="same-origin">' in page
+    refused = Browser(enforce_csrf_checks=True)
+    refused.get(f"{path}safety/")
+    token = refused.cookies["csrftoken"].value
+    data = {**_post(sr_draft, {"safety-violence": "0"}), "csrfmiddlewaretoken": token}
+    assert refused.post(f"{path}safety/", data, HTTP_ORIGIN="null").status_code == 403
+    assert refused.post(f"{path}safety/", data, HTTP_ORIGIN="http://testserver").status_code == 302

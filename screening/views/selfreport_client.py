@@ -257,8 +257,9 @@ def tablet_return(request, channel):
             channel.screening.refresh_from_db()
             open_flags = channel.screening.safety_flags.open().count()
             if channel.screening.is_draft:
+                flags_line = {0: "", 1: " 1 safety flag is open."}.get(open_flags, f" {open_flags} safety flags are open.")
                 messages.warning(request, "You have the tablet back. Review the client's answers: what they skipped is listed first."
-                                 + (f" {open_flags} safety flag(s) are open." if open_flags else ""))
+                                 + flags_line)
                 return redirect("screening:screening_step", screening_id=channel.screening.id, step=REVIEW)
             return redirect("screening:client_detail", client_id=channel.screening.client_id)
         tries = request.session.get("tablet_password_failures", 0) + 1

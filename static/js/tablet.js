@@ -6,18 +6,35 @@
   var main = document.getElementById("main");
   if (!seconds || !cover || !main) { return; }
   var timer = null;
+  var wakeButton = cover.querySelector("[data-tablet-wake]");
+  var before = null;  // what had the focus when the screen blanked: it gets it back
+
+  // Everything but the cover (the questions, the skip link, the clinician's link below them): out of
+  // reach of the keyboard and of a screen reader while the screen is dark.
+  function behind() {
+    return Array.prototype.filter.call(document.body.children, function (el) {
+      return el !== cover && el.tagName !== "SCRIPT";
+    });
+  }
 
   function blank() {
+    before = document.activeElement;
     cover.hidden = false;
-    main.setAttribute("aria-hidden", "true");
-    main.inert = true;
-    cover.querySelector("[data-tablet-wake]").focus();
+    behind().forEach(function (el) { el.setAttribute("aria-hidden", "true"); el.inert = true; });
+    wakeButton.focus();
   }
 
   function wake() {
+    if (cover.hidden) { return; }
     cover.hidden = true;
-    main.removeAttribute("aria-hidden");
-    main.inert = false;
+    behind().forEach(function (el) { el.removeAttribute("aria-hidden"); el.inert = false; });
+    // Back where the client was (the button just hidden would leave the focus nowhere).
+    if (before && before !== document.body && before !== wakeButton && document.contains(before)) {
+      before.focus({ preventScroll: true });
+    } else {
+      main.focus({ preventScroll: true });
+    }
+    before = null;
     restart();
   }
 
@@ -26,7 +43,8 @@
     timer = setTimeout(blank, seconds * 1000);
   }
 
-  cover.querySelector("[data-tablet-wake]").addEventListener("click", wake);
+  // A tap anywhere on the cover brings the questions back, not only on its button.
+  cover.addEventListener("click", wake);
   ["pointerdown", "keydown", "input", "scroll", "touchstart"].forEach(function (name) {
     document.addEventListener(name, function () { if (cover.hidden) { restart(); } }, { passive: true });
   });

@@ -13,10 +13,12 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 
-# name -> (width, height, device scale factor). "zoom200" is a 1366 px window at 200 % zoom.
+# name -> (width, height, device scale factor). "zoom200" is a 1366 px window at 200 % zoom;
+# "phone" is a client's own phone opening a self-report link.
 SIZES = {
     "desktop": (1366, 768, 1),
     "tablet": (820, 1180, 1),
+    "phone": (390, 844, 1),
     "zoom200": (683, 384, 2),
 }
 

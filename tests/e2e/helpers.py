@@ -169,8 +169,10 @@ def assert_on_screen(page, locator, what):
     assert box is not None and -1 <= box["y"] < viewport["height"], f"{what} is off screen: {box}, {viewport}"
 
 
-def assert_static_loaded(page, where=""):
-    """Bootstrap's CSS is applied and its script has run (the app's own scripts are tested by their effects)."""
+def assert_static_loaded(page, where="", bootstrap_js=True):
+    """Bootstrap's CSS is applied and its script has run (the app's own scripts are tested by their effects).
+
+    bootstrap_js=False: a page that does not load Bootstrap's script (the client's self-report pages)."""
     state = page.evaluate(
         """() => ({
             css: [...document.styleSheets].some(s => (s.href || "").endsWith("/bootstrap.min.css") && s.cssRules.length > 100),
@@ -178,7 +180,8 @@ def assert_static_loaded(page, where=""):
             js: typeof window.bootstrap !== "undefined",
         })"""
     )
-    assert state == {"css": True, "appCss": True, "js": True}, f"static files missing on {where or page.url}: {state}"
+    expected = {"css": True, "appCss": True, "js": bootstrap_js}
+    assert state == expected, f"static files missing on {where or page.url}: {state}"
 
 
 # ---------------------------------------------------------------- forms
@@ -236,26 +239,28 @@ def focused_element(page):
 
 # ---------------------------------------------------------------- one page of a flow
 
-def snap(page, flow, step, *, sizes=SCREENSHOT_SIZES, axe=True, no_scroll=True, forms=True):
+def snap(page, flow, step, *, sizes=SCREENSHOT_SIZES, axe=True, no_scroll=True, forms=True, bootstrap_js=True):
     """The checks every page of a flow gets, and its screenshots.
 
-    Full-page screenshots at desktop and tablet size under screenshots/e2e/<flow>/, axe-core (no
-    serious or critical violation), every form control labelled and every radio group in a fieldset
-    with a legend, Bootstrap's CSS and script loaded, no sideways scrolling at tablet width and at 200 % zoom, no button whose label
-    breaks onto two lines at desktop or tablet size, and no console error or failed static file so
-    far. The viewport is put back as it was.
+    Full-page screenshots at desktop and tablet size (or the given `sizes`, say ("phone",)) under
+    screenshots/e2e/<flow>/, axe-core (no serious or critical violation), every form control
+    labelled and every radio group in a fieldset with a legend, Bootstrap's CSS and script loaded
+    (bootstrap_js=False for a page without Bootstrap's script), no sideways scrolling at tablet width
+    and at 200 % zoom (and at phone width when screenshotted there), no button whose label breaks
+    onto two lines at the screenshot sizes, and no console error or failed static file so far. The
+    viewport is put back as it was.
     """
     page.wait_for_load_state("load")
     where = f"{flow}/{step} ({page.url})"
     problems = page.e2e.problems()
     assert not problems, f"the browser reported problems by {where}:\n" + "\n".join(problems)
-    assert_static_loaded(page, where)
+    assert_static_loaded(page, where, bootstrap_js=bootstrap_js)
     if forms:
         assert_forms_labelled(page, where)
     if axe:
         assert_accessible(page, where)
     if no_scroll:
-        assert_no_horizontal_scroll(page, where=where)
+        assert_no_horizontal_scroll(page, sizes=NO_SCROLL_SIZES + tuple(s for s in sizes if s == "phone"), where=where)
 
     folder = SCREENSHOTS / flow
     folder.mkdir(parents=True, exist_ok=True)

@@ -4,6 +4,11 @@ Every rule of the reports can be seen in it: checklist version 2 (tbsc-2) screen
 with contact changes and a relabelled relationship, a flag carried over to a later re-screen, safety
 questions declined with a reason ("not fully assessed"), a draft whose "Yes" raised its flag before
 completion, flags followed up to resolution, an amendment, and one client with a tbsc-1 history.
+
+Self-report: one intake the client answered by a one-time link (one answer changed by the clinician,
+then completed), and one draft waiting for the client, whose link is printed with the logins. A link
+is shown only when it is made (the database keeps its hash), so each run makes that draft a fresh
+link and cancels the one before; nothing else changes on a second run.
 """
 
 import random
@@ -13,11 +18,12 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from clinicians.actors import Actor
 from clinicians.models import Clinic, User
-from screening import flags, services
+from screening import flags, selfreport, services
 from screening.instrument import PROTECTIVE, SAFETY
 from screening.models import Client, FollowUp, SafetyFlag, Screening
 from screening.scoring import DECLINED, NOT_APPLICABLE
@@ -29,6 +35,11 @@ DEMO_USERS = [
     ("clinician@demo.clinic", "Casey Clinician", User.Role.CLINICIAN),
 ]
 BOTH = ("abuser", "v2v")
+# Self-report (tbsc-2, abuser bond): a draft whose link waits for the client (printed at each run),
+# and an intake the client answered by link, reviewed and completed by the clinician.
+SELF_REPORT_WAITING = "C-1008"
+SELF_REPORT_DONE = "C-1009"
+DEMO_BASE_URL = "http://127.0.0.1:8000"
 
 
 @dataclass
@@ -117,7 +128,12 @@ def demo_answers(instrument, visit, intake, rng):
 
 
 class Command(BaseCommand):
-    help = "Create (or leave as it is) a demo clinic with two logins, clients and screenings."
+    help = ("Create (or leave as it is) a demo clinic with two logins, clients and screenings; print the "
+            "logins and a fresh self-report link for the demo draft waiting for its client.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--base-url", default=DEMO_BASE_URL,
+                            help=f"where the site is served, for the printed self-report link (default {DEMO_BASE_URL})")
 
     @transaction.atomic
     def handle(self, *args, **options):
@@ -153,9 +169,12 @@ class Command(BaseCommand):
                 self.follow_up_flags(client, actor)
             if demo.draft:
                 self.give(client, demo.draft, actor, rng, partial=True)
+        waiting = self.self_report_waiting(clinic, actor)
+        self.self_report_done(clinic, actor, rng)
         self.stdout.write(self.style.SUCCESS(f"Demo clinic ready: {clinic.name}"))
         for email, name, role in DEMO_USERS:
             self.stdout.write(f"  {role.label:<13} {email}  password: {DEMO_PASSWORD}")
+        self.stdout.write(self.new_link_line(waiting, actor, options["base_url"]))
 
     def give(self, client, visit, actor, rng, partial=False):
         """Start a screening of this visit and save its answers (through the services, so flags are raised)."""
@@ -176,6 +195,64 @@ class Command(BaseCommand):
             answers = dict(list(answers.items())[:len(screening.instrument.safety_items) + 5])
         services.save_answer_set(screening, answers, actor, reasons)
         return screening
+
+    def self_report_client(self, clinic, code, actor):
+        """(client, created): a demo client of the self-report examples, assigned to the clinician."""
+        client, created = Client.objects.get_or_create(clinic=clinic, code=code, defaults={"created_by": actor.user})
+        if created:
+            client.assigned.add(actor.user)
+        return client, created
+
+    def self_report_draft(self, client, actor):
+        """A tbsc-2 intake draft of the abuser bond, nothing answered: what the client answers on their own."""
+        screening, _ = services.start_screening(client, actor)
+        assert screening.instrument_key == "tbsc-2", screening.instrument_key  # the client's wording is tbsc-2's
+        services.update_draft(screening, {
+            "abuser_in_scope": True, "v2v_in_scope": False, "abuser_label": "ex-partner", "v2v_label": "",
+            "abuser_contact": "reduced", "v2v_contact": "", "notes": "Demo data: not a real client.",
+        })
+        return screening
+
+    def self_report_waiting(self, clinic, actor):
+        """The draft waiting for its client's link (made once; its link is made fresh at every run)."""
+        client, created = self.self_report_client(clinic, SELF_REPORT_WAITING, actor)
+        if created:
+            return self.self_report_draft(client, actor)
+        return client.screenings.drafts().first()  # None once someone completed or discarded it in the demo
+
+    def new_link_line(self, screening, actor, base_url):
+        """A new one-time link for the waiting draft (cancelling the one of the run before), as a line to print."""
+        if screening is None or screening.client_finished_at is not None:
+            return (f"  Self-report link for client {SELF_REPORT_WAITING} (demo): none made, its draft was sent, "
+                    "completed or discarded since; make one from a draft's Self-report page.")
+        link, token = selfreport.create_link(screening, actor)
+        url = base_url.rstrip("/") + reverse("selfreport:link_start", args=[token])
+        return (f"  Self-report link for client {SELF_REPORT_WAITING} (demo): {url}  "
+                f"(one use, until {timezone.localtime(link.expires_at):%Y-%m-%d %H:%M})")
+
+    def self_report_done(self, clinic, actor, rng):
+        """An intake the client answered on their phone by link and sent; the clinician went through it,
+        changed one answer with them (the client's own is kept beside it) and completed it."""
+        client, created = self.self_report_client(clinic, SELF_REPORT_DONE, actor)
+        if not created:
+            return
+        screening = self.self_report_draft(client, actor)
+        link, _token = selfreport.create_link(screening, actor)
+        on_phone = Actor(email="client (self-report)", for_clinic_id=clinic.id)  # as selfreport.client_actor
+        selfreport.note_opened(link, on_phone)
+        answers, _ = demo_answers(screening.instrument, Visit(0, ("abuser",), 1.6), screening.is_intake, rng)
+        for section in selfreport.client_sections(screening):
+            values = {key: value for (section_key, key), value in answers.items() if section_key == section.key}
+            selfreport.save_client_answers(screening, section.key, values, selfreport.LINK, on_phone, link=link)
+        assert selfreport.finish(screening, selfreport.LINK, on_phone, link=link)
+        # Gone through together: one answer changed by the clinician, the client's own kept beside it.
+        bond = screening.instrument.section("abuser", screening.is_intake)
+        item = next(i for i in bond.items  # a "how often" question the client put above "Never"
+                    if max(o.value for o in bond.item_scale(i)) > 1
+                    and isinstance(answers.get(("abuser", i.key)), int) and answers[("abuser", i.key)] > 0)
+        services.save_answers(screening, "abuser", {item.key: answers[("abuser", item.key)] - 1}, actor=actor)
+        outcome = services.complete_screening(screening.id, Screening.objects.all(), actor)
+        assert outcome.completed, outcome.problems
 
     def amend_one(self, client, actor):
         """A correction on the second screening, so the demo shows what an amendment looks like."""
