@@ -300,7 +300,7 @@ def test_download_returns_the_filed_bytes_after_the_clinic_and_layout_change(
     assert kept == original and hashlib.sha256(kept).hexdigest() == filed.sha256
 
     body = page(client, screening)
-    assert "Download the filed report" in body and "Current view" in body
+    assert "Filed report (version 0)</a>" in body and "Current view (made now from today's data and layout)" in body
 
 
 def test_an_amendment_files_version_1_and_keeps_version_0(transactional_db, db_queue, client, client_record,
@@ -446,7 +446,7 @@ def test_verify_reports_passes_untouched_files(filed):
     assert out.getvalue().strip() == "1 filed report checked: 1 ok, 0 differ, 0 missing; 0 orphan files"
 
 
-def test_verify_reports_finds_a_tampered_file(filed):
+def test_verify_reports_finds_a_tampered_file(filed, logged_in):
     path = report_storage().path(filed.file.name)
     with open(path, "r+b") as stored:  # one byte changed, same size
         stored.seek(200)
@@ -460,15 +460,20 @@ def test_verify_reports_finds_a_tampered_file(filed):
     assert failure.value.returncode == 1 and "1 differ" in str(failure.value)
     assert (f"differs: {filed.id} screening {filed.screening_id} v0 expected {filed.sha256} got {tampered}"
             in out.getvalue())
+    # Nor is it served as the filed report.
+    response = logged_in.get(reverse("reports:filed_report", args=[filed.screening_id, 0]))
+    assert response.status_code == 500 and "This filed report is not served" in response.content.decode()
+    assert not AuditEvent.objects.filter(action="report.filed_downloaded").exists()
 
 
-def test_verify_reports_finds_a_missing_file(filed):
+def test_verify_reports_finds_a_missing_file(filed, logged_in):
     report_storage().delete(filed.file.name)
     out = io.StringIO()
     with pytest.raises(CommandError) as failure:
         call_command("verify_reports", stdout=out)
     assert failure.value.returncode == 1 and "1 missing" in str(failure.value)
     assert f"missing: {filed.id} screening {filed.screening_id} v0 file {filed.file.name}" in out.getvalue()
+    assert logged_in.get(reverse("reports:filed_report", args=[filed.screening_id, 0])).status_code == 404
 
 
 def test_verify_reports_reads_in_chunks(filed, monkeypatch):

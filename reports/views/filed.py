@@ -2,10 +2,11 @@
 and ask again for the filing of the current version when its job failed or was lost."""
 
 import base64
+import logging
 
 from django.contrib import messages
 from django.http import FileResponse, Http404
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -13,10 +14,12 @@ from audit.trail import record
 from clinicians.actors import Actor
 from clinicians.decorators import clinic_member_required
 from reports import audit_actions as A
-from reports.filing import FilingState, filing_state, request_filing
+from reports.filing import FilingState, filing_state, request_filing, sha256_of_stored
 from reports.models import FiledReport, report_storage
 from screening.scoping import get_screening_for_user
 from screening.steps import BONDS
+
+logger = logging.getLogger(__name__)
 
 
 @require_GET
@@ -29,10 +32,20 @@ def filed_report(request, screening_id, version):
     except FiledReport.DoesNotExist:
         raise Http404("No filed report of this version.") from None
     try:
-        # The "reports" storage as configured now, not the one the field captured when models loaded.
+        # Checked before it is served: bytes that are not the ones filed are never passed off as them.
+        # (The "reports" storage as configured now, not the one the field captured when models loaded.)
+        actual = sha256_of_stored(filed.file.name)
         stored = report_storage().open(filed.file.name, "rb")
     except FileNotFoundError:
+        logger.error("Filed report %s (screening %s v%s): file %s is missing", filed.pk, screening.pk, version,
+                     filed.file.name)
         raise Http404("The filed report's file is missing; `manage.py verify_reports` lists it.") from None
+    if actual != filed.sha256:
+        stored.close()
+        logger.error("Filed report %s (screening %s v%s) differs from its SHA-256: expected %s, got %s",
+                     filed.pk, screening.pk, version, filed.sha256, actual)
+        return render(request, "reports/filed_report_damaged.html", {"screening": screening, "filed": filed},
+                      status=500)
     filed.screening = screening
     record(A.FILED_REPORT_DOWNLOADED, Actor.from_request(request), obj=filed,
            detail=f"version {version}, SHA-256 {filed.sha256[:16]}…")
