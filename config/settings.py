@@ -241,6 +241,8 @@ if TASKS_BACKEND not in _TASK_BACKENDS:
     raise ImproperlyConfigured(f"TASKS_BACKEND must be one of {', '.join(_TASK_BACKENDS)}; got {TASKS_BACKEND!r}")
 TASKS = {"default": _TASK_BACKENDS[TASKS_BACKEND]}
 RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 60 * 60}}
+# An RQ worker runs django-tasks jobs only with their job class (plain RQ jobs cannot call a Task).
+RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
 
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "bondscreen_cache"},

@@ -98,3 +98,62 @@ class FiledReport(models.Model):
     @property
     def audit_client_id(self):
         return self.screening.client_id
+
+    @property
+    def version_label(self):
+        return "at completion" if self.version == 0 else f"after amendment {self.version}"
+
+    @property
+    def sha256_short(self):
+        """Enough of the hash to compare by eye: the first and last eight hex digits."""
+        return f"{self.sha256[:8]}\u2026{self.sha256[-8:]}"
+
+
+class ReportFiling(models.Model):
+    """The job that files one version of a screening's intake report: when it was asked for and how
+    it went. The FiledReport is the result; this row says "being filed", "could not be made" (with the
+    error, for staff) or, when nothing has moved for a long time (a killed worker), that it stalled."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting for the worker"
+        RUNNING = "running", "Being made"
+        FAILED = "failed", "Could not be made"
+        FILED = "filed", "Filed"
+        SUPERSEDED = "superseded", "Amended before it was filed"
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+
+    screening = models.ForeignKey("screening.Screening", on_delete=models.CASCADE, related_name="report_filings")
+    version = models.PositiveSmallIntegerField(help_text="0: at completion; n: after the nth amendment.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    task_id = models.CharField(max_length=64, blank=True, help_text="The queue's id of the last job asked for.")
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Jobs that started on it.")
+    error = models.TextField(blank=True, help_text="For staff: what went wrong, when the job failed.")
+    queued_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["screening", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["screening", "version"], name="one_report_filing_per_version"),
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "running", "failed", "filed", "superseded"]),
+                name="report_filing_status_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Filing of {self.screening_id} v{self.version} ({self.get_status_display()})"
+
+    @property
+    def client(self):
+        return self.screening.client
+
+    @property
+    def audit_client_id(self):
+        return self.screening.client_id
+
+    @property
+    def last_moved_at(self):
+        return max(t for t in (self.queued_at, self.started_at) if t is not None)

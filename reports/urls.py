@@ -1,12 +1,14 @@
 from django.urls import path
 
-from reports.views import audit, exports, intake, progress
+from reports.views import audit, exports, filed, intake, progress
 
 app_name = "reports"
 
 urlpatterns = [
     path("screenings/<uuid:screening_id>/", intake.results, name="results"),
     path("screenings/<uuid:screening_id>/report.pdf", intake.intake_pdf, name="intake_pdf"),
+    path("screenings/<uuid:screening_id>/filed/<int:version>.pdf", filed.filed_report, name="filed_report"),
+    path("screenings/<uuid:screening_id>/filed/again", filed.file_report_again, name="file_report_again"),
     path("clients/<uuid:client_id>/progress/", progress.client_progress, name="client_progress"),
     path("clients/<uuid:client_id>/progress.pdf", progress.progress_pdf, name="progress_pdf"),
     path("clients/<uuid:client_id>/history.csv", exports.client_history_csv, name="client_history_csv"),

@@ -4,17 +4,20 @@ RULES is the list of who may open what. It is checked against the URLconf, so a 
 rule fails test_every_url_has_a_rule rather than slipping through untested.
 """
 
+import hashlib
 import re
 import uuid
 from dataclasses import dataclass
 
 import pytest
 from django.contrib import admin
+from django.core.files.base import ContentFile
 from django.urls import URLResolver, get_resolver, reverse
 
 from audit.models import AuditEvent
 from clinicians.actors import Actor
 from clinicians.models import User
+from reports.models import FiledReport, report_storage
 from screening import selfreport
 from screening.models import Client
 from tests.conftest import PASSWORD, log_in_verified
@@ -46,6 +49,8 @@ RULES = {
     "screening:screening_discard": Rule("screening", ("get", "post"), record="draft"),
     "reports:results": Rule("screening", record="completed"),
     "reports:intake_pdf": Rule("screening", record="completed"),
+    "reports:filed_report": Rule("screening", record="completed"),
+    "reports:file_report_again": Rule("screening", ("post",), record="completed"),
     "screening:flag_detail": Rule("flag", ("get", "post"), record="flag"),
     "screening:self_report": Rule("screening", record="draft"),
     "screening:tablet_hand_over": Rule("screening", ("post",), record="draft"),
@@ -117,6 +122,14 @@ def test_every_url_has_a_rule():
     assert _project_url_names() == set(RULES)
 
 
+def _file_a_report(screening):
+    """A filed report of the screening, made here without rendering (tests/test_filed_reports.py renders)."""
+    content = b"%PDF-1.4 filed for the access tests"
+    name = report_storage().save(f"filed/{uuid.uuid4().hex}.pdf", ContentFile(content))
+    FiledReport.objects.create(screening=screening, version=0, file=name, size=len(content),
+                               sha256=hashlib.sha256(content).hexdigest())
+
+
 @pytest.fixture
 def world(clinic, clinician, teammate, clinic_admin, outsider, other_clinic, client_record, make_screening, staff):
     other_client = Client.objects.create(clinic=clinic, code="C-0002", created_by=clinician)
@@ -124,9 +137,11 @@ def world(clinic, clinician, teammate, clinic_admin, outsider, other_clinic, cli
     outsider_admin = User.objects.create_user("oscar@hillside.test", PASSWORD, clinic=other_clinic, role=User.Role.ADMIN)
     draft = make_screening(other_client, clinician, complete=False, instrument_key="tbsc-2")
     link, token = selfreport.create_link(draft, Actor(clinician))
+    completed = make_screening(client_record, clinician, safety_yes=("safety-physical-violence",))
+    _file_a_report(completed)
     return {
         "client": client_record,
-        "completed": (completed := make_screening(client_record, clinician, safety_yes=("safety-physical-violence",))),
+        "completed": completed,
         "flag": completed.safety_flags.get(),
         "draft": draft,
         "link": link,
@@ -156,6 +171,8 @@ def _url(name, rule, world):
         return reverse(name, args=[world["token"], "safety"])
     if name.startswith("selfreport:link_"):
         return reverse(name, args=[world["token"]])
+    if name == "reports:filed_report":
+        return reverse(name, args=[world["completed"].id, 0])
     if name == "password_reset_confirm":
         return reverse(name, args=["MQ", "set-password"])
     if rule.record:

@@ -11,6 +11,7 @@ from clinicians.actors import Actor
 from clinicians.decorators import clinic_member_required
 from reports import audit_actions as A
 from reports.data import build_intake_report
+from reports.filing import filing_state
 from reports.pdf import IntakeReportPDF
 from reports.summary import intake_note_summary
 from screening.scoping import get_screening_for_user
@@ -42,7 +43,7 @@ def results(request, screening_id):
     record(A.RESULTS_VIEWED, Actor.from_request(request), obj=screening)
     return render(request, "reports/results.html", {
         "screening": screening, "client": screening.client, "report": report,
-        "summary": intake_note_summary(report),
+        "summary": intake_note_summary(report), "filing": filing_state(screening),
     })
 
 

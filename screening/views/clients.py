@@ -77,7 +77,9 @@ def client_create(request):
 @clinic_member_required
 def client_detail(request, client_id):
     client = get_client_for_user(request, client_id)
-    screenings = list(client.screenings.select_related("clinician", "completed_by").order_by("-started_at"))
+    # filed_reports: the reports app's relation, named, not imported (imports run screening → reports).
+    screenings = list(client.screenings.select_related("clinician", "completed_by")
+                      .prefetch_related("filed_reports").order_by("-started_at"))
     instrument = load_instrument()
     # The client is already scoped; its flags, oldest first, with how many follow-ups each has.
     flags = list(client.safety_flags.select_related("screening", "withdrawn_by").annotate(

@@ -200,7 +200,7 @@ def test_intake_from_login_to_pdf(new_page, clinician, current_instrument):
 
     # The PDF: an attachment named with the client code, with both bond sections and the flag.
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="Download PDF").click()
+        page.get_by_role("link", name="Current view (made now from today's data and layout)").click()
     download = download_info.value
     assert re.fullmatch(rf".*{CODE}.*\d{{4}}-\d\d-\d\d\.pdf", download.suggested_filename), download.suggested_filename
     download.save_as(SCREENSHOTS / FLOW / download.suggested_filename)  # beside the screenshots, to look at

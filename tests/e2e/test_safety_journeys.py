@@ -65,7 +65,7 @@ def complete_from_review(page, draft):
 
 def pdf_text(page):
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="Download PDF").click()
+        page.get_by_role("link", name="Current view (made now from today's data and layout)").click()
     reader = PdfReader(download_info.value.path())
     return re.sub(r"\s+", " ", " ".join(p.extract_text() for p in reader.pages))
 
