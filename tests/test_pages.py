@@ -161,3 +161,25 @@ def test_client_search_keeps_codes_out_of_urls(logged_in, client_record):
     response = logged_in.post(reverse("screening:client_list"), {"q": "C-00"})
     assert response.status_code == 200 and "C-0001" in response.content.decode()
     assert 'method="post"' in response.content.decode() and "?q=" not in response.content.decode()
+
+
+def test_client_list_rows_are_made_in_the_view(logged_in, client_record, clinician, make_screening, settings):
+    """Each row's link and date come from the view (one reverse for the page), and say what the
+    template's per-row {% url %} and |date said: the client's page, the local date, 'Never', 'Draft'."""
+    from django.utils import timezone
+
+    from screening.links import ROW, row_link
+
+    settings.TIME_ZONE = "Pacific/Kiritimati"  # UTC+14: the local date is often not the UTC one
+    screening = make_screening(client_record, clinician)
+    idle = Client.objects.create(clinic=client_record.clinic, code="C-0002", created_by=clinician)
+    idle.assigned.add(clinician)
+    make_screening(idle, clinician, complete=False)
+    body = logged_in.get(reverse("screening:client_list")).content.decode()
+    local = timezone.localtime(screening.completed_at, timezone.get_current_timezone()).strftime("%Y-%m-%d")
+    assert f'<a href="{reverse("screening:client_detail", args=[client_record.id])}">C-0001</a>' in body
+    assert f'<a href="{reverse("screening:client_detail", args=[idle.id])}">C-0002</a>' in body
+    assert f"<td>1</td>\n      <td>{local}</td>" in body
+    assert "<td>0</td>\n      <td>Never</td>\n      <td>Draft</td>" in body
+    step = row_link("screening:screening_step", ROW, "bonds")
+    assert step(screening.id) == reverse("screening:screening_step", args=[screening.id, "bonds"])

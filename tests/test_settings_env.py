@@ -27,6 +27,10 @@ def test_database_urls(tmp_path):
     assert (pg["ENGINE"], pg["NAME"], pg["USER"], pg["PASSWORD"], pg["HOST"], pg["PORT"]) == (
         "django.db.backends.postgresql", "bondscreen", "postgres", "p@ss", "127.0.0.1", "5432")
     assert database_from_url("sqlite:////tmp/x.db", tmp_path)["NAME"] == "/tmp/x.db"
+    # Both engines keep a worker's connection between requests (checked before reuse).
+    for url in ("", "sqlite:////tmp/x.db", "postgres://localhost/x"):
+        db = database_from_url(url, tmp_path)
+        assert (db["CONN_MAX_AGE"], db["CONN_HEALTH_CHECKS"]) == (60, True)
     with pytest.raises(ImproperlyConfigured, match="not supported"):
         database_from_url("mysql://root@localhost/x", tmp_path)
     with pytest.raises(ImproperlyConfigured, match="database name"):

@@ -16,6 +16,7 @@ from screening import clients, schedule
 from screening.forms.clients import ClientForm, ScheduleForm
 from screening.history import history_row, local_date, timepoints
 from screening.instrument import load_instrument
+from screening.links import row_link
 from screening.models import Screening
 from screening.scoping import caseload_flags_for, caseload_for, clients_for, get_client_for_user, screenings_for
 
@@ -48,14 +49,19 @@ def client_list(request):
     found = clients_for(request.user).order_by("code")
     if query:
         found = found.filter(code__icontains=query)
-    page = Paginator(found, CLIENTS_PER_PAGE).get_page(request.GET.get("page") if not query else 1)
+    page = Paginator(found.only("id", "code"), CLIENTS_PER_PAGE).get_page(request.GET.get("page") if not query else 1)
     # Screening counts for this page's clients only: the work stays the same however big the clinic.
     counts = Screening.objects.counts_by_client([client.id for client in page])
     never = {"completed": 0, "last_screened": None, "drafts": 0}
+    # Each row as plain data, its link and date made here once: the template only prints them.
+    detail = row_link("screening:client_detail")
+    rows = []
     for client in page:
         row = counts.get(client.id, never)
-        client.completed, client.last_screened, client.drafts = row["completed"], row["last_screened"], row["drafts"]
-    return render(request, "screening/client_list.html", {"clients": page, "page": page, "query": query})
+        rows.append({"code": client.code, "url": detail(client.id), "completed": row["completed"],
+                     "last_screened": f"{local_date(row['last_screened']):%Y-%m-%d}" if row["last_screened"] else "Never",
+                     "drafts": row["drafts"]})
+    return render(request, "screening/client_list.html", {"clients": rows, "page": page, "query": query})
 
 
 @require_http_methods(["GET", "POST"])
