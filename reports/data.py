@@ -366,8 +366,11 @@ def change_since_previous(screening, history, marks, instrument):
     return f"{base.timepoint or base.kind}, {base.date:%Y-%m-%d}", tuple(lines)
 
 
-def build_intake_report(screening):
-    """Report data for one completed screening, from its stored scores and its answers."""
+def build_intake_report(screening, appendix=True):
+    """Report data for one completed screening, from its stored scores and its answers.
+
+    appendix=False leaves out the item-by-item answers, which only the PDF shows, unless the client
+    answered for themselves (self-report): the page then lists the answers changed after the client's."""
     instrument = screening.instrument
     scores = screening.stored_scores()
     answers, reasons = screening.answers_and_reasons()
@@ -387,7 +390,7 @@ def build_intake_report(screening):
     )
 
     by_client = client_answers(screening)
-    appendix = tuple(
+    appendix = () if not (appendix or screening.self_report) else tuple(
         AppendixSection(
             title=f"{BOND_HEADINGS[section.key] if section.is_bond else section.title}: item answers",
             rows=tuple(

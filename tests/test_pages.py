@@ -200,3 +200,19 @@ def test_a_report_decodes_only_the_previous_screenings_scores(client_record, cli
     first.refresh_from_db()
     assert previous.scores == first.scores and previous.stored_scores() == first.stored_scores()
     assert previous.clinician_names == first.clinician_names
+
+
+def test_results_page_builds_no_item_appendix(client_record, clinician, make_screening):
+    """The results page shows no item-by-item answers (the PDF does), so its report leaves them out;
+    everything else is the PDF's report. A self-report screening keeps them: the page lists the
+    answers changed after the client's."""
+    from dataclasses import replace
+
+    from reports.data import build_intake_report
+
+    screening = make_screening(client_record, clinician, safety_yes=("safety-substance-use",))
+    full, page = build_intake_report(screening), build_intake_report(screening, appendix=False)
+    assert full.appendix and page.appendix == ()
+    assert replace(full, appendix=(), as_of="", flags=(), carried=()) == replace(page, as_of="", flags=(), carried=())
+    screening.self_report = "tablet"
+    assert build_intake_report(screening, appendix=False).appendix == build_intake_report(screening).appendix
