@@ -46,7 +46,14 @@ e2e: $(E2E_STAMP) $(CHROMIUM)
 	E2E=1 $(PY) -m pytest tests/e2e $(E2E_ARGS)
 
 # Benchmarks at clinic-network scale: SQLite, and PostgreSQL too when DATABASE_URL names one.
-bench: install
+# Throughput is measured with wrk (Debian's package), installed if missing.
+WRK := /usr/bin/wrk
+
+$(WRK):
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y wrk
+
+bench: install $(WRK)
 	$(PY) bench/run.py
 
 clean:

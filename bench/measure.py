@@ -185,7 +185,7 @@ def pdf_timings(server, f, cookie):
 def wrk(path, cookie, seconds):
     """Requests/s of wrk (WRK_THREADS threads, WRK_CONNECTIONS connections) on one page for `seconds`;
     every answer must be a 200."""
-    command = ["wrk", f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", f"-d{seconds}s"]
+    command = ["wrk", f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", f"-d{seconds}s", "--timeout", "30s"]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
     out = subprocess.run([*command, f"http://127.0.0.1:{PORT}{path}"], capture_output=True, text=True, check=True).stdout

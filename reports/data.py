@@ -1,9 +1,11 @@
 """Everything an intake report shows, assembled as plain data; the PDF, the results page and the
 plain-text summary only format it."""
 
+import json
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from screening.flags import flag_guidance
@@ -323,13 +325,39 @@ def _item_tags(instrument, item):
     return "; ".join(tags)
 
 
+# What a report reads of the client's other screenings: their timepoints, and the previous one's
+# scores, bonds and clinician for the change since then.
+HISTORY_FIELDS = (
+    "id", "client_id", "kind", "status", "instrument_key", "started_at", "completed_at", "amended_at",
+    "abuser_in_scope", "abuser_label", "abuser_contact", "v2v_in_scope", "v2v_label", "v2v_contact",
+    "clinician__full_name", "clinician__email", "completed_by__full_name", "completed_by__email",
+)
+
+
+def completed_history(client):
+    """The client's completed screenings, from one query, with only what a report reads of them. Their
+    scores come as undecoded text (scores_text): a report decodes one screening's, the previous
+    one's (with_scores), not all of a long history's."""
+    return list(
+        client.screenings.completed().select_related("clinician", "completed_by").only(*HISTORY_FIELDS)
+        .annotate(scores_text=Cast("scores", TextField()))
+    )
+
+
+def with_scores(screening):
+    """A screening from completed_history() with its scores decoded, as a full row has them."""
+    if hasattr(screening, "scores_text"):
+        screening.scores = json.loads(screening.scores_text) if screening.scores_text is not None else None
+    return screening
+
+
 def change_since_previous(screening, history, marks, instrument):
     """What changed since the client's previous completed screening of the same checklist version;
     marks: timepoints(history)."""
     earlier = [s for s in history if s.instrument_key == screening.instrument_key and s.completed_at < screening.completed_at]
     if not earlier:
         return "", ()
-    previous = max(earlier, key=lambda s: s.completed_at)
+    previous = with_scores(max(earlier, key=lambda s: s.completed_at))
     base, current = points([previous, screening], marks)
     comparison = compare(base, current, bond_titles(instrument))
     lines = [f"{b.title}{f' ({b.label_after})' if b.label_after else ''}: {b.summary}"
@@ -338,8 +366,11 @@ def change_since_previous(screening, history, marks, instrument):
     return f"{base.timepoint or base.kind}, {base.date:%Y-%m-%d}", tuple(lines)
 
 
-def build_intake_report(screening):
-    """Report data for one completed screening, from its stored scores and its answers."""
+def build_intake_report(screening, appendix=True):
+    """Report data for one completed screening, from its stored scores and its answers.
+
+    appendix=False leaves out the item-by-item answers, which only the PDF shows, unless the client
+    answered for themselves (self-report): the page then lists the answers changed after the client's."""
     instrument = screening.instrument
     scores = screening.stored_scores()
     answers, reasons = screening.answers_and_reasons()
@@ -359,7 +390,7 @@ def build_intake_report(screening):
     )
 
     by_client = client_answers(screening)
-    appendix = tuple(
+    appendix = () if not (appendix or screening.self_report) else tuple(
         AppendixSection(
             title=f"{BOND_HEADINGS[section.key] if section.is_bond else section.title}: item answers",
             rows=tuple(
@@ -377,7 +408,7 @@ def build_intake_report(screening):
     clinic = screening.client.clinic
     now = timezone.now()
     current_flags, carried = safety_flags_of(screening, now)
-    history = list(screening.client.screenings.completed().select_related("clinician", "completed_by"))
+    history = completed_history(screening.client)
     marks = timepoints(history)
     timepoint, days = marks.get(screening.id, ("", None))
     change_since, change_lines = change_since_previous(screening, history, marks, instrument)

@@ -39,7 +39,7 @@ def results(request, screening_id):
     screening, redirect_response = _completed_screening_or_redirect(request, screening_id)
     if redirect_response:
         return redirect_response
-    report = build_intake_report(screening)
+    report = build_intake_report(screening, appendix=False)
     record(A.RESULTS_VIEWED, Actor.from_request(request), obj=screening)
     return render(request, "reports/results.html", {
         "screening": screening, "client": screening.client, "report": report,
