@@ -22,8 +22,14 @@ migrate: install
 demo: migrate
 	DEBUG=1 $(PY) manage.py seed_demo
 
+# The server and, beside it, one background worker (exports and other jobs, from the database queue).
+# Ctrl+C stops both: the trap sends the worker two TERMs (the first asks it to stop after its job, the
+# second stops the job too; an export cut off that way shows as failed, with "Try again").
 run: demo
-	@echo "Serving on http://127.0.0.1:8000/ (log in with a demo login above; Ctrl+C to stop)"
+	DEBUG=1 $(PY) manage.py schedule_jobs
+	@echo "Serving on http://127.0.0.1:8000/ with a background worker (log in with a demo login above; Ctrl+C stops both)"
+	@DEBUG=1 $(PY) manage.py db_worker --no-reload --verbosity 1 & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
 test: install

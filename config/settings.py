@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "django_rq",
+    "django_tasks_rq",
     "clinicians",
     "audit",
     "screening",
@@ -131,9 +132,24 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 # Files the app writes (clinic exports, filed reports): a local folder by default (FILES_ROOT); a
 # network of app servers points "reports" at a shared bucket instead (README, "Scaling out").
 FILES_ROOT = Path(os.environ.get("FILES_ROOT", BASE_DIR / "var" / "files"))
+# FILES_BUCKET: an S3-compatible bucket instead, through django-storages (`pip install
+# "django-storages[s3]"`, which brings boto3; not in requirements.txt). Credentials come the way boto3
+# finds them (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the machine's role).
+FILES_BUCKET = os.environ.get("FILES_BUCKET", "")
+_REPORTS_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": FILES_ROOT}}
+if FILES_BUCKET:
+    _REPORTS_STORAGE = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        "bucket_name": FILES_BUCKET,
+        "endpoint_url": os.environ.get("FILES_BUCKET_ENDPOINT") or None,  # MinIO, Ceph, a non-AWS provider
+        "region_name": os.environ.get("FILES_BUCKET_REGION") or None,
+        "location": os.environ.get("FILES_BUCKET_PREFIX", ""),
+        "default_acl": None,  # the bucket's own policy: keep it private
+        "querystring_auth": True,
+        "file_overwrite": False,
+    }}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "reports": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": FILES_ROOT}},
+    "reports": _REPORTS_STORAGE,
     # Hashed, compressed names need `collectstatic`, which production runs; development serves as is.
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage" if PRODUCTION
@@ -243,6 +259,12 @@ TASKS = {"default": _TASK_BACKENDS[TASKS_BACKEND]}
 RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 60 * 60}}
 # An RQ worker runs django-tasks jobs only with their job class (plain RQ jobs cannot call a Task).
 RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
+# Clinic exports (reports/jobs.py). A running export that has sent no progress for this long is shown
+# as failed ("the worker stopped") and can be asked for again; a worker sends progress every second.
+EXPORT_STALE_SECONDS = env_int("EXPORT_STALE_SECONDS", 120)
+# The scheduled clean-up (reports.tasks.purge_expired_exports) runs this often and deletes the files
+# kept past their clinic's "keep exports for (days)".
+EXPORT_PURGE_EVERY_MINUTES = env_int("EXPORT_PURGE_EVERY_MINUTES", 60)
 
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "bondscreen_cache"},

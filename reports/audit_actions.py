@@ -6,6 +6,9 @@ EXPORTED = "report.exported"
 REPORT_FILED = "report.filed"
 FILED_REPORT_DOWNLOADED = "report.filed_downloaded"
 FILING_REQUESTED = "report.filing_requested"
+EXPORT_REQUESTED = "report.export_requested"
+EXPORT_DOWNLOADED = "report.export_downloaded"
+EXPORT_DELETED = "report.export_deleted"
 
 ACTIONS = {
     RESULTS_VIEWED: "Viewed results",
@@ -14,4 +17,7 @@ ACTIONS = {
     REPORT_FILED: "Filed the intake report",
     FILED_REPORT_DOWNLOADED: "Downloaded a filed report",
     FILING_REQUESTED: "Asked for the intake report to be filed again",
+    EXPORT_REQUESTED: "Asked for a clinic export",
+    EXPORT_DOWNLOADED: "Downloaded a clinic export",
+    EXPORT_DELETED: "Deleted a clinic export (kept for the clinic's retention period)",
 }

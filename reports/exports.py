@@ -9,19 +9,28 @@
 
 import hashlib
 import hmac
+import uuid
+from array import array
+from datetime import datetime
+from datetime import timezone as dt_timezone
 from itertools import islice
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 from django.conf import settings
-from django.db.models import F, Min, Window
-from django.db.models.functions import RowNumber
+from django.db import connections
+from django.db.models import Aggregate, CharField, F, Min, TextField, Value, Window
+from django.db.models.functions import Cast, Coalesce, Concat, RowNumber
 from django.utils import timezone
 from openpyxl import Workbook
 
-from reports.spreadsheet import safe_frame
+from reports.spreadsheet import safe_cell, safe_frame, safe_row
 from screening.instrument import load_instrument
 from screening.models import Amendment, Answer, plain_answer
-from screening.scoring import scores_from_dict
+from screening.scoring import ANSWERED, NOT_KNOWN
 
 CHUNK = 2000
 
@@ -58,10 +67,32 @@ def _with_timepoints(completed):
     )
 
 
+def _stage_not_known(stage):
+    # StageScore.status, on the stored dict: scores filed before "state" was stored lack it.
+    state = stage.get("state") or ("endorsed" if stage["present"] else "not_known" if stage["answered"] == 0 else "")
+    return state == NOT_KNOWN
+
+
+def _bond_columns(bond):
+    """The score columns of one stored bond (scores JSON, as scoring.BondScore reads it back), read
+    straight from the dict: the export reads 100,000 of them, and rebuilding the dataclasses of
+    scores_from_dict took most of its time. tests/test_export_jobs.py checks one against the other."""
+    return {
+        "bond": bond["bond_type"], "items": bond["items"], "answered": bond["answered"],
+        "without_answer": bond["declined"], "total": bond["raw"], "maximum": bond["maximum"],
+        "percent": bond["percent"],
+        "stages_endorsed": sum(1 for stage in bond["stages"] if stage["present"]),
+        "stages_not_known": sum(1 for stage in bond["stages"] if _stage_not_known(stage)),
+        "signs_endorsed": len(bond["signs_present"]), "signs_not_known": len(bond.get("signs_not_known") or ()),
+        "signs_applicable": bond["signs_applicable"], "indicators_endorsed": len(bond["indicators_present"]),
+        "indicators_not_known": len(bond.get("indicators_not_known") or ()),
+        "indicators_applicable": bond["indicators_applicable"],
+    }
+
+
 def _screening_rows(row, client_label, reasons=(), clinician=""):
     (sid, client_id, completed_at, amended_at, kind, instrument_key, stored, abuser_contact, v2v_contact,
      abuser_label, v2v_label, self_report, seq, intake_at) = row
-    scores = scores_from_dict(stored)
     day = timezone.localtime(completed_at).date()
     base = {
         "screening": pseudonym("screening", sid) if client_label is None else str(sid),
@@ -73,25 +104,17 @@ def _screening_rows(row, client_label, reasons=(), clinician=""):
         "instrument": instrument_key,
         "amended": timezone.localtime(amended_at).date().isoformat() if amended_at else "",
         "administration": self_report or "clinician",
-        "safety_flags": "; ".join(f.flag for f in scores.flags),
-        "protective_endorsed": scores.protective.count,
-        "protective_items": scores.protective.items,
+        "safety_flags": "; ".join(flag["flag"] for flag in stored["flags"]),
+        "protective_endorsed": len(stored["protective"]["present"]),
+        "protective_items": stored["protective"]["items"],
     }
     contacts = {"abuser": abuser_contact, "v2v": v2v_contact}
     labels = {"abuser": abuser_label, "v2v": v2v_label}
-    for bond in scores.bonds:
-        row = {
-            **base,
-            "bond": bond.bond_type, "contact": contacts.get(bond.bond_type, ""),
-            "items": bond.items, "answered": bond.answered, "without_answer": bond.declined,
-            "total": bond.raw, "maximum": bond.maximum, "percent": bond.percent,
-            "stages_endorsed": bond.stages_present, "stages_not_known": len(bond.stages_not_known),
-            "signs_endorsed": len(bond.signs_present), "signs_not_known": len(bond.signs_not_known),
-            "signs_applicable": bond.signs_applicable, "indicators_endorsed": len(bond.indicators_present),
-            "indicators_not_known": len(bond.indicators_not_known), "indicators_applicable": bond.indicators_applicable,
-        }
+    for bond in stored["bonds"]:
+        row = {**base, **_bond_columns(bond), "contact": contacts.get(bond["bond_type"], "")}
         if client_label is not None:
-            row.update(label=labels.get(bond.bond_type, ""), clinician=clinician, amendment_reasons=" | ".join(reasons))
+            row.update(label=labels.get(bond["bond_type"], ""), clinician=clinician,
+                       amendment_reasons=" | ".join(reasons))
         yield row
 
 
@@ -142,6 +165,153 @@ def item_frames(screenings):
             screening_key, client_key, day = keys[sid]
             rows.append((screening_key, client_key, day, instrument, section, key, plain_answer(value, state)))
         yield safe_frame(pd.DataFrame(rows, columns=ITEM_COLUMNS))
+
+
+# The clinic export jobs (reports/jobs.py) read in batches of screenings instead: each batch is one or
+# two queries read to the end, so no query is left open while the job writes its progress between
+# batches (on SQLite an open read would hold that write, and the web's, until the export ended).
+
+JOB_SCREENING_FIELDS = SCREENING_FIELDS[:-2]  # seq and intake_at come from the first pass
+
+
+class CompletionOrder:
+    """The completed screenings of a scope in the order they were completed, read once as ids with
+    each one's place in its client's history (what _with_timepoints' window gives): 28 bytes a
+    screening (2.8 MB at 100,000), and a dict of the clients' intakes while reading. Batches of rows
+    are then one query each, by primary key."""
+
+    def __init__(self, screenings):
+        self.completed = screenings.completed()
+        self.ids, self.seq, self.intake = bytearray(), array("I"), array("d")
+        clients = {}  # client id -> [screenings so far, intake timestamp]
+        stream = self.completed.order_by("completed_at", "id").values_list("id", "client_id", "completed_at")
+        for screening_id, client_id, completed_at in stream.iterator(chunk_size=10000):
+            seen = clients.get(client_id)
+            if seen is None:
+                seen = clients[client_id] = [0, completed_at.timestamp()]
+            seen[0] += 1
+            self.ids += screening_id.bytes
+            self.seq.append(seen[0])
+            self.intake.append(seen[1])
+        self.count = len(self.seq)
+
+    def batches(self, fields, size=None):
+        """Lists of up to `size` (row of `fields`, the first "id"; its place in the order), in completion
+        order. A screening deleted meanwhile is left out."""
+        size = size or CHUNK
+        for start in range(0, self.count, size):
+            end = min(start + size, self.count)
+            chunk = [uuid.UUID(bytes=bytes(self.ids[16 * n:16 * n + 16])) for n in range(start, end)]
+            place = {screening_id: start + n for n, screening_id in enumerate(chunk)}
+            rows = sorted(self.completed.filter(id__in=chunk).order_by().values_list(*fields),
+                          key=lambda row: place[row[0]])
+            yield [(row, place[row[0]]) for row in rows]
+
+    def timepoint(self, n):
+        return self.seq[n], datetime.fromtimestamp(self.intake[n], tz=dt_timezone.utc)
+
+
+def score_row_batches(screenings, size=None, order=None):
+    """The de-identified score rows (lists in SCORE_COLUMNS order, text made safe), one list per batch
+    of completed screenings, each with the number of screenings it covers (the job's progress)."""
+    order = order or CompletionOrder(screenings)
+    for batch in order.batches(JOB_SCREENING_FIELDS, size):
+        rows = []
+        for row, n in batch:
+            for out in _screening_rows((*row, *order.timepoint(n)), None):
+                rows.append(safe_row([out[column] for column in SCORE_COLUMNS]))
+        yield rows, len(batch)
+
+
+ITEM_SCHEMA = pa.schema([
+    ("screening", pa.string()), ("client", pa.string()), ("date", pa.date32()), ("instrument", pa.string()),
+    ("section", pa.string()), ("item_key", pa.string()), ("answer", pa.string()),
+])
+assert ITEM_SCHEMA.names == ITEM_COLUMNS
+
+
+class _Lines(Aggregate):
+    """The rows' text joined into one, a line each (no order): string_agg on PostgreSQL, group_concat
+    on SQLite. The item export reads a batch's answers as one text that pyarrow parses, instead of
+    100,000 rows of Python objects."""
+
+    function = "STRING_AGG"
+    template = "%(function)s(%(expressions)s, CHR(10))"
+    output_field = TextField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, function="GROUP_CONCAT",
+                              template="%(function)s(%(expressions)s, CHAR(10))", **extra)
+
+
+SEPARATOR = "\x1f"  # ASCII unit separator: in no section name, item key or answer
+ANSWER_LINE_COLUMNS = ["screening_id", "id", "section", "item_key", "answer"]
+
+
+def _answer_lines(screening_ids, db):
+    """The answers of these screenings as a pyarrow Table of ANSWER_LINE_COLUMNS (screening_id as
+    the database writes it as text), read as one text. The answer: the value, or the state."""
+    fields = [Cast("screening_id", CharField()), Cast("id", CharField()), F("section"), F("item_key"),
+              Coalesce(Cast("value", CharField()), F("state"))]
+    parts = [part for field in fields for part in (field, Value(SEPARATOR))][:-1]
+    text = (Answer.objects.using(db).filter(screening_id__in=screening_ids).order_by()
+            .aggregate(lines=_Lines(Concat(*parts, output_field=CharField())))["lines"])
+    if not text:
+        return None
+    return pa_csv.read_csv(
+        pa.BufferReader(text.encode()),
+        read_options=pa_csv.ReadOptions(column_names=ANSWER_LINE_COLUMNS),
+        parse_options=pa_csv.ParseOptions(delimiter=SEPARATOR, quote_char=False),
+        convert_options=pa_csv.ConvertOptions(
+            column_types={name: pa.int64() if name == "id" else pa.string() for name in ANSWER_LINE_COLUMNS},
+            strings_can_be_null=False, quoted_strings_can_be_null=False),
+    )
+
+
+def _safe_text(array):
+    """safe_cell over a text column of few distinct values (sections, item keys, answers), done on
+    the distinct values only."""
+    encoded = array.dictionary_encode()
+    values = encoded.dictionary.to_pylist()
+    safe = [safe_cell(value) for value in values]
+    if safe == values:
+        return array
+    return pa.array(safe, pa.string()).take(encoded.indices)
+
+
+def item_tables(screenings, size=None, order=None):
+    """The de-identified item answers as pyarrow Tables of ITEM_SCHEMA, one per batch of completed
+    screenings (in the order of item_frames: by completion, then answer). The answer is the scale
+    value ("2") or why there is none ("declined"), as in the CSV."""
+    target = Answer._meta.get_field("screening").target_field
+    connection = connections[screenings.db]
+    clients = {}  # pseudonyms of the clients of this batch and the last
+    completion = order or CompletionOrder(screenings)
+    for batch in completion.batches(("id", "client_id", "completed_at", "instrument_key"), size):
+        batch = [row for row, _n in batch]
+        ids = [row[0] for row in batch]
+        answers = _answer_lines(ids, screenings.db)
+        if answers is None:
+            continue
+        # Each answer's screening, as its place in the batch; then sorted by that place and answer id.
+        as_text = pa.array([str(target.get_db_prep_value(sid, connection)) for sid in ids], pa.string())
+        where = pc.index_in(answers["screening_id"], value_set=as_text).to_numpy(zero_copy_only=False)
+        rows = np.lexsort((answers["id"].to_numpy(), where))
+        take = pa.array(where[rows])
+        if len(clients) > 2 * len(batch):
+            clients.clear()
+        for row in batch:
+            if row[1] not in clients:
+                clients[row[1]] = pseudonym("client", row[1])
+        yield pa.Table.from_arrays([
+            pa.array([pseudonym("screening", sid) for sid in ids], pa.string()).take(take),
+            pa.array([clients[row[1]] for row in batch], pa.string()).take(take),
+            pa.array([timezone.localtime(row[2]).date() for row in batch], pa.date32()).take(take),
+            _safe_text(pa.array([row[3] for row in batch], pa.string())).take(take),
+            _safe_text(answers["section"].take(rows).combine_chunks()),
+            _safe_text(answers["item_key"].take(rows).combine_chunks()),
+            _safe_text(answers["answer"].take(rows).combine_chunks()),
+        ], schema=ITEM_SCHEMA)
 
 
 def csv_chunks(frames):

@@ -5,14 +5,35 @@ import uuid
 
 from django.conf import settings
 from django.core.files.storage import storages
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.utils.functional import LazyObject, empty
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 
+class _ReportStorage(LazyObject):
+    """The "reports" storage of settings.STORAGES, looked up when first used and again after the
+    setting changes (tests point it at a temporary folder). A FileField keeps the storage it was
+    given when the model was defined; this one follows the setting."""
+
+    def _setup(self):
+        self._wrapped = storages["reports"]
+
+
+_REPORT_STORAGE = _ReportStorage()
+
+
+@receiver(setting_changed)
+def _reports_storage_changed(*, setting, **kwargs):
+    if setting == "STORAGES":
+        _REPORT_STORAGE._wrapped = empty
+
+
 def report_storage():
     # Resolved when used, so tests (and a move to a bucket) can swap the "reports" storage in settings.
-    return storages["reports"]
+    return _REPORT_STORAGE
 
 
 class Export(models.Model):

@@ -13,9 +13,14 @@ urlpatterns = [
     path("clients/<uuid:client_id>/progress.pdf", progress.progress_pdf, name="progress_pdf"),
     path("clients/<uuid:client_id>/history.csv", exports.client_history_csv, name="client_history_csv"),
     path("clinic/export/", exports.clinic_export, name="clinic_export"),
+    path("clinic/export/new", exports.export_request, name="export_request"),
+    path("clinic/export/<uuid:export_id>/", exports.export_detail, name="export_detail"),
+    path("clinic/export/<uuid:export_id>/status.json", exports.export_status, name="export_status"),
+    path("clinic/export/<uuid:export_id>/download", exports.export_download, name="export_download"),
+    path("clinic/export/<uuid:export_id>/retry", exports.export_retry, name="export_retry"),
+    # Streamed straight from the database in the request (kept for scripts; the page offers the jobs).
     path("clinic/export/screenings.csv", exports.clinic_export_csv, {"what": "screenings"}, name="clinic_export_screenings"),
     path("clinic/export/items.csv", exports.clinic_export_csv, {"what": "items"}, name="clinic_export_items"),
-    path("clinic/export.xlsx", exports.clinic_export_xlsx, name="clinic_export_xlsx"),
     path("clinic/audit/", audit.audit_trail, name="audit_trail"),
     path("clinic/audit.csv", audit.audit_trail_csv, name="audit_trail_csv"),
 ]

@@ -25,9 +25,9 @@ from tests.conftest import PASSWORD, log_in_verified
 
 @dataclass(frozen=True)
 class Rule:
-    access: str  # public | login | member | admin | client | client_admin | screening | flag | member_admin | staff
+    access: str  # public | login | member | admin | client | client_admin | screening | flag | member_admin | export | staff
     methods: tuple = ("get",)
-    record: str = ""  # which record the URL names: client, draft, completed, member
+    record: str = ""  # which record the URL names: client, draft, completed, member, export
     json: bool = False  # answers in JSON: a refusal is a JSON status (401 when logged out), not a redirect
 
 
@@ -80,7 +80,12 @@ RULES = {
     "reports:clinic_export": Rule("admin"),
     "reports:clinic_export_screenings": Rule("admin"),
     "reports:clinic_export_items": Rule("admin"),
-    "reports:clinic_export_xlsx": Rule("admin"),
+    "reports:export_request": Rule("admin", ("post",)),
+    # One export of the clinic: its clinic admins only; another clinic's admin gets a 404.
+    "reports:export_detail": Rule("export", record="export"),
+    "reports:export_status": Rule("export", record="export"),
+    "reports:export_download": Rule("export", record="export"),
+    "reports:export_retry": Rule("export", ("post",), record="export"),
     "reports:audit_trail": Rule("admin"),
     "reports:audit_trail_csv": Rule("admin"),
     "clinicians:invitation_accept": Rule("public"),
@@ -99,9 +104,9 @@ RULES = {
     "admin:*": Rule("staff"),
 }
 
-RECORD_KINDS = {"client", "client_admin", "screening", "flag", "member_admin"}
+RECORD_KINDS = {"client", "client_admin", "screening", "flag", "member_admin", "export"}
 ASSIGNED_KINDS = {"client", "screening", "flag"}
-ADMIN_KINDS = {"admin", "client_admin", "member_admin"}
+ADMIN_KINDS = {"admin", "client_admin", "member_admin", "export"}
 
 
 def _project_url_names(patterns=None, namespace=""):
@@ -139,7 +144,9 @@ def world(clinic, clinician, teammate, clinic_admin, outsider, other_clinic, cli
     link, token = selfreport.create_link(draft, Actor(clinician))
     completed = make_screening(client_record, clinician, safety_yes=("safety-physical-violence",))
     _file_a_report(completed)
+    export = _ready_export(clinic, clinic_admin)
     return {
+        "export": export,
         "client": client_record,
         "completed": completed,
         "flag": completed.safety_flags.get(),
@@ -154,6 +161,20 @@ def world(clinic, clinician, teammate, clinic_admin, outsider, other_clinic, cli
         "outsider_admin": outsider_admin,
         "staff": staff,
     }
+
+
+def _ready_export(clinic, admin):
+    """A finished export of the clinic, its file in the (test) reports storage."""
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from reports.models import Export, report_storage
+
+    name = report_storage().save("exports/world.parquet", ContentFile(b"PAR1"))
+    return Export.objects.create(
+        clinic=clinic, requested_by=admin, kind=Export.Kind.ITEMS_PARQUET, params_key="0" * 64,
+        status=Export.Status.READY, file=name, size=4, sha256="a" * 64, finished_at=timezone.now(),
+        expires_at=timezone.now() + timezone.timedelta(days=7))
 
 
 def _url(name, rule, world):
@@ -255,7 +276,7 @@ def test_deactivated_user_has_no_access(client, world, name, rule, method):
 # Who may open a URL of each kind: the logged-in visitor of test_pages_are_never_stored.
 ALLOWED = {"public": "clinician", "login": "clinician", "member": "clinician", "client": "clinician",
            "screening": "clinician", "flag": "clinician", "admin": "admin", "client_admin": "admin",
-           "member_admin": "admin"}
+           "member_admin": "admin", "export": "admin"}
 
 
 @pytest.mark.parametrize("name,rule,method", _cases(lambda r: True))

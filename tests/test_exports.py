@@ -13,7 +13,9 @@ from openpyxl import load_workbook
 from clinicians.actors import Actor
 from audit.models import AuditEvent
 from reports import exports
+from reports.models import Export
 from screening.models import Client
+from tests.exporting import make_export, read_csv_gz, read_parquet, stored_bytes
 
 
 def _csv(response):
@@ -71,13 +73,10 @@ def test_keys_are_stable_across_exports(client, clinic_admin, two_clients):
     assert list(first["client"]) == list(second["client"])
 
 
-def test_clinic_xlsx_has_three_sheets(client, clinic_admin, two_clients, instrument):
-    client.force_login(clinic_admin)
-    response = client.get(reverse("reports:clinic_export_xlsx"))
-    assert response["Content-Disposition"].startswith('attachment; filename="clinic-export-')
-    content = b"".join(response.streaming_content)
-    sheets = pd.read_excel(io.BytesIO(content), sheet_name=None)
-    assert list(sheets) == ["screenings", "items", "data dictionary"]
+def test_clinic_scores_xlsx_has_the_scores_and_a_data_dictionary(clinic_admin, two_clients, instrument):
+    export = make_export(clinic_admin, Export.Kind.SCORES_XLSX)
+    sheets = pd.read_excel(io.BytesIO(stored_bytes(export)), sheet_name=None)
+    assert list(sheets) == ["screenings", "data dictionary"]
     assert list(sheets["screenings"].columns) == exports.SCORE_COLUMNS and len(sheets["screenings"]) == 4
     dictionary = sheets["data dictionary"]
     assert set(dictionary["item_key"]) >= {i.key for i in instrument.bond_items}
@@ -93,22 +92,27 @@ def test_clinic_xlsx_has_three_sheets(client, clinic_admin, two_clients, instrum
 
 def test_each_export_is_audited(client, clinic_admin, two_clients):
     client.force_login(clinic_admin)
-    for name in ("reports:clinic_export_screenings", "reports:clinic_export_items", "reports:clinic_export_xlsx"):
+    for name in ("reports:clinic_export_screenings", "reports:clinic_export_items"):
         client.get(reverse(name))
     client.get(reverse("reports:client_history_csv", args=[two_clients[0].id]))
-    assert AuditEvent.objects.filter(action="report.exported").count() == 4
+    assert AuditEvent.objects.filter(action="report.exported").count() == 3
+    export = make_export(clinic_admin, Export.Kind.SCORES_XLSX)
+    client.get(reverse("reports:export_download", args=[export.pk]))
+    assert AuditEvent.objects.filter(action="report.export_requested").count() == 1
+    assert AuditEvent.objects.filter(action="report.export_downloaded").count() == 1
 
 
 def test_xlsx_rolls_over_past_the_row_limit(monkeypatch, two_clients, tmp_path):
+    from reports import export_files
     from screening.models import Screening
 
-    monkeypatch.setattr(exports, "EXCEL_MAX_ROWS", 40)
+    monkeypatch.setattr(exports, "EXCEL_MAX_ROWS", 3)  # a header and two rows a sheet
     target = tmp_path / "x.xlsx"
-    exports.write_xlsx(target, Screening.objects.all(), ["tbsc-1"])
+    export_files.write_scores_xlsx(target, exports.score_row_batches(Screening.objects.all()), ["tbsc-1"], lambda n: None)
     sheets = pd.read_excel(target, sheet_name=None)
-    item_sheets = [name for name in sheets if name.startswith("items")]
-    assert len(item_sheets) > 1 and all(len(sheets[n]) <= 39 for n in item_sheets)
-    assert sum(len(sheets[n]) for n in item_sheets) == len(exports.pd.concat(list(exports.item_frames(Screening.objects.all()))))
+    assert list(sheets) == ["screenings", "screenings (2)", "data dictionary"]
+    assert [len(sheets[n]) for n in ("screenings", "screenings (2)")] == [2, 2]
+    assert all(list(sheets[n].columns) == exports.SCORE_COLUMNS for n in ("screenings", "screenings (2)"))
 
 
 def test_chunks_cover_every_screening(monkeypatch, two_clients):
@@ -191,11 +195,20 @@ def test_exports_keep_formula_text_as_text(monkeypatch, client, clinic_admin, cl
     for raw in (history, items, b"".join(client.get(reverse("reports:clinic_export_screenings")).streaming_content)):
         assert not [cell for cell in _cells(raw) if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
 
-    workbook = load_workbook(io.BytesIO(b"".join(client.get(reverse("reports:clinic_export_xlsx")).streaming_content)))
+    # The job's files: the same text-as-text rule (an item key that looks like a formula, here).
+    from screening.models import Answer
+
+    Answer.objects.filter(pk=Answer.objects.order_by("id").values("pk")[:1]).update(item_key="=cmd|' /C calc'!A0")
+    workbook = load_workbook(io.BytesIO(stored_bytes(make_export(clinic_admin, Export.Kind.SCORES_XLSX))))
     cells = [cell for sheet in workbook for row in sheet.iter_rows() for cell in row]
     assert not [cell.coordinate for cell in cells if cell.data_type == "f"]  # no formula anywhere
-    assert {cell.value for cell in workbook["items"]["G"][1:]} == {"'@SUM(1)"}
+    assert not [cell.value for cell in cells if isinstance(cell.value, str) and cell.value[:1] in ("=", "+", "-", "@")]
     assert all(isinstance(cell.value, int) for cell in workbook["screenings"]["K"][1:])  # totals stay numbers
+    header, rows = read_csv_gz(stored_bytes(make_export(clinic_admin, Export.Kind.ITEMS_CSV)))
+    assert "'=cmd|' /C calc'!A0" in {row[5] for row in rows}
+    assert not [cell for row in rows for cell in row if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    table = read_parquet(stored_bytes(make_export(clinic_admin, Export.Kind.ITEMS_PARQUET)))
+    assert "'=cmd|' /C calc'!A0" in set(table.column("item_key").to_pylist())
 
 
 def test_rows_carry_timepoint_contact_and_relationship(logged_in, client, clinic_admin, client_record, clinician,
