@@ -51,6 +51,8 @@ ERROR_LIMIT = 4000  # characters of traceback kept for staff
 
 def current_version(screening):
     """0 for a completed screening never amended; n after the nth amendment."""
+    if screening.amended_at is None:  # never amended: no query
+        return 0
     return screening.amendments.count()
 
 
