@@ -75,14 +75,15 @@ def step_items(draft):
 
 def pages(f):
     item = step_items(f["draft"])[0]
-    step = reverse("screening:screening_autosave", args=[f["draft"].id, "abuser"])
+    step = reverse("screening:screening_step", args=[f["draft"].id, "abuser"])
+    autosave = reverse("screening:screening_autosave", args=[f["draft"].id, "abuser"])
     return [
         ("home / due list", "big_admin", "get", reverse("screening:home"), None),
         ("client list", "big_admin", "get", reverse("screening:client_list"), None),
         ("client page (24 screenings)", "admin", "get", reverse("screening:client_detail", args=[f["client"].id]), None),
         ("progress page (24)", "admin", "get", reverse("reports:client_progress", args=[f["client"].id]), None),
         ("screening step GET", "admin", "get", step, None),
-        ("screening step POST (autosave)", "admin", "post", step,
+        ("screening step POST (autosave)", "admin", "post", autosave,
          {"instrument": f["draft"].instrument_key, item_field_name(item.key): "2"}),
         ("results", "admin", "get", reverse("reports:results", args=[f["completed"].id]), None),
         ("intake PDF", "admin", "get", reverse("reports:intake_pdf", args=[f["completed"].id]), None),
