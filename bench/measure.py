@@ -1,4 +1,4 @@
-"""Measure one database: seed the scale data, then query counts, PDFs, throughput, autosave, exports.
+"""Measure one database: seed the scale data, then query counts, PDFs, throughput, autosave, export jobs.
 
 Run by bench/run.py with DATABASE_URL set; prints one JSON object on its last line.
 """
@@ -7,7 +7,6 @@ import http.client
 import json
 import os
 import re
-import resource
 import statistics
 import subprocess
 import sys
@@ -239,14 +238,14 @@ def autosave(server, f, cookie):
     return {"median_ms": statistics.median(times) * 1000, "p95_ms": times[int(len(times) * 0.95) - 1] * 1000}
 
 
-def export_run(kind):
-    """One export in a child process: wall time and its peak resident memory."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    started = time.perf_counter()
-    subprocess.run([sys.executable, str(ROOT / "bench" / "export_one.py"), kind], check=True, cwd=ROOT, env=os.environ.copy())
-    elapsed = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return {"seconds": elapsed, "peak_mb": max(peak, before) / 1024}
+EXPORT_KINDS = ("scores_xlsx", "items_parquet", "items_csv_gz")
+
+
+def export_job(kind):
+    """One export job in a child process (bench/export_job.py): its wall time and peak memory."""
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "export_job.py"), kind], check=True, cwd=ROOT,
+                            env=os.environ.copy(), capture_output=True, text=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def main():
@@ -273,7 +272,7 @@ def main():
         finally:
             server.stop()
     elif stage == "exports":
-        out["exports"] = {kind: export_run(kind) for kind in ("csv-scores", "csv-items", "xlsx")}
+        out["exports"] = {kind: export_job(kind) for kind in EXPORT_KINDS}
     print(json.dumps(out))
 
 

@@ -164,6 +164,7 @@ MESSAGE_TAGS = {40: "danger"}  # Bootstrap's name for messages.ERROR
 
 # Sessions end when the browser closes, and after IDLE_TIMEOUT_MINUTES without a request.
 IDLE_TIMEOUT_MINUTES = env_int("IDLE_TIMEOUT_MINUTES", 15)
+SESSION_ENGINE = "clinicians.session_store"  # database sessions, read in one plain statement
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # The idle limit is enforced by IdleLogoutMiddleware (which can say why); this is only the outer bound.
 SESSION_COOKIE_AGE = 8 * 60 * 60

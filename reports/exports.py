@@ -25,7 +25,6 @@ from django.db import connections
 from django.db.models import Aggregate, CharField, F, Min, TextField, Value, Window
 from django.db.models.functions import Cast, Coalesce, Concat, RowNumber
 from django.utils import timezone
-from openpyxl import Workbook
 
 from reports.spreadsheet import safe_cell, safe_frame, safe_row
 from screening.instrument import load_instrument
@@ -363,32 +362,3 @@ def data_dictionary(instrument_keys):
 
 
 EXCEL_MAX_ROWS = 1_048_576
-
-
-def write_xlsx(target, screenings, instrument_keys):
-    """Write the clinic export as an XLSX workbook to a file: scores, items and a data dictionary.
-
-    openpyxl's write-only mode keeps one row at a time; a sheet that would pass Excel's row limit
-    continues on "items (2)" and so on.
-    """
-    workbook = Workbook(write_only=True)
-    for title, columns, frames in (
-        ("screenings", SCORE_COLUMNS, score_frames(screenings)),
-        ("items", ITEM_COLUMNS, item_frames(screenings)),
-    ):
-        part, sheet, rows = 1, workbook.create_sheet(title), 1
-        sheet.append(columns)
-        for frame in frames:
-            for row in frame.itertuples(index=False):
-                if rows == EXCEL_MAX_ROWS:
-                    part += 1
-                    sheet, rows = workbook.create_sheet(f"{title} ({part})"), 1
-                    sheet.append(columns)
-                sheet.append([None if pd.isna(v) else v for v in row])
-                rows += 1
-    sheet = workbook.create_sheet("data dictionary")
-    dictionary = data_dictionary(instrument_keys)
-    sheet.append(list(dictionary.columns))
-    for row in dictionary.itertuples(index=False):
-        sheet.append(list(row))
-    workbook.save(target)
