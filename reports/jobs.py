@@ -18,11 +18,13 @@ import json
 import logging
 import os
 import secrets
+import shutil
 import tempfile
 import threading
 import time
 import traceback
 from datetime import timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.core.files import File
@@ -296,10 +298,38 @@ def run_export(export_id):
 
 # Retention ---------------------------------------------------------------------------------------
 
+# What a job writes in this machine's temporary folder while it runs (it removes them as it ends).
+WORK_PREFIXES = ("bondscreen-export-", "bondscreen-xlsx-")
+LEFT_BEHIND_AFTER = timedelta(days=1)
+
+
+def sweep_left_behind(now=None, folder=None):
+    """Delete the work files a killed worker left in this machine's temporary folder: a job that
+    runs touches its files all the time, so one untouched for a day belongs to no job. Returns how
+    many were deleted. Each machine's folder is swept when a clean-up runs on it."""
+    cutoff = (now or timezone.now()) - LEFT_BEHIND_AFTER
+    deleted = 0
+    for path in Path(folder or tempfile.gettempdir()).iterdir():
+        if not path.name.startswith(WORK_PREFIXES):
+            continue
+        try:
+            if path.stat().st_mtime >= cutoff.timestamp():
+                continue
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+        except OSError:  # gone meanwhile, or not ours to delete: leave it
+            continue
+        deleted += 1
+    if deleted:
+        logger.warning("Deleted %s work file(s) left behind by a stopped export job", deleted)
+    return deleted
+
+
 def purge_expired(now=None):
     """Delete the exports past their expiry (file and row, one audit row each), and give up the
-    ones whose worker stopped. Returns how many were deleted. Cheap and safe to run twice."""
+    ones whose worker stopped; sweep the work files a killed worker left here. Returns how many
+    exports were deleted. Cheap and safe to run twice."""
     now = now or timezone.now()
+    sweep_left_behind(now)
     for export in Export.objects.filter(_stale_q(now)):
         give_up_stale(export)
     deleted = 0

@@ -8,6 +8,7 @@ its own transactions and checks its connection between jobs.
 import hashlib
 import io
 import os
+import tempfile
 import time
 from datetime import timedelta
 
@@ -562,3 +563,34 @@ def test_only_the_clinic_admins_see_its_exports(client, clinic_admin, clinician,
     assert "Riverside" not in client.get(reverse("reports:clinic_export")).content.decode()
     assert not AuditEvent.objects.filter(action="report.export_downloaded").exists()
     assert Export.objects.count() == 1
+
+
+def test_the_clean_up_sweeps_work_files_a_killed_worker_left(monkeypatch, tmp_path, db):
+    """A worker killed mid-job cannot remove its temporary file (tests/test_killed_worker.py): the
+    clean-up deletes such files once untouched for a day, and nothing else."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    day_old = time.time() - 25 * 3600
+
+    def made(name, old, folder=False):
+        path = tmp_path / name
+        if folder:
+            path.mkdir()
+            (path / "rows-1.xml").write_text("<row/>")
+        else:
+            path.write_bytes(b"half a file")
+        if old:
+            os.utime(path, (day_old, day_old))
+        return path
+
+    left = made("bondscreen-export-abc.parquet", old=True)
+    scratch = made("bondscreen-xlsx-def", old=True, folder=True)
+    running = made("bondscreen-export-now.xlsx", old=False)
+    someone_elses = made("other-program.tmp", old=True)
+
+    assert jobs.sweep_left_behind() == 2
+    assert not left.exists() and not scratch.exists()
+    assert running.exists() and someone_elses.exists()
+    # The hourly clean-up sweeps too.
+    another = made("bondscreen-export-ghi.csv.gz", old=True)
+    assert jobs.purge_expired() == 0
+    assert not another.exists() and running.exists() and someone_elses.exists()
