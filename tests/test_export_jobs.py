@@ -8,6 +8,7 @@ its own transactions and checks its connection between jobs.
 import hashlib
 import io
 import os
+import re
 import tempfile
 import time
 from datetime import timedelta
@@ -542,6 +543,18 @@ def test_the_clean_up_removes_an_expired_export_from_the_page(client, clinic_adm
     assert jobs.purge_expired() == 1
     assert client.get(reverse("reports:export_detail", args=[export.pk])).status_code == 404
 
+
+
+def test_the_list_keeps_dates_and_its_link_whole(client, clinic_admin):
+    """Table cells wrap anywhere (a long name may be one word), so a crowded list squeezed its dates
+    and its link to "2026-12- 02" and "Downloa d" (seen in the e2e journey): those cells do not wrap."""
+    _finished(clinic_admin, Export.Kind.SCORES_XLSX, days_ago=1)
+    client.force_login(clinic_admin)
+    body = client.get(reverse("reports:clinic_export")).content.decode()
+    cells = re.findall(r"<td( class=\"[^\"]*\")?>(.*?)</td>", body, re.S)
+    assert len(cells) == 6
+    nowrap = [i for i, (attrs, _) in enumerate(cells) if "text-nowrap" in attrs]
+    assert nowrap == [0, 4, 5] and ">Download</a>" in cells[5][1]
 
 # Who may see them --------------------------------------------------------------------------------
 

@@ -72,6 +72,18 @@ def test_clinic_settings_is_for_admins(client, clinician, clinic_admin):
     assert clinic_admin.clinic.crisis_resources == "Call 555-0100"
 
 
+def test_an_admins_menu_folds_up_to_a_wider_screen(client, clinician, clinic_admin):
+    """A clinic admin's menu has four more links than a clinician's: it stays in one row only from
+    1400 px (Bootstrap's xxl), where it fits; at 1366 px its links and buttons broke onto two lines
+    (tests/e2e/test_accessibility.py checks the fit in the browser)."""
+    client.force_login(clinician)
+    body = client.get(reverse("screening:home")).content.decode()
+    assert "navbar-expand-lg" in body and "navbar-expand-xxl" not in body
+    client.force_login(clinic_admin)
+    body = client.get(reverse("screening:home")).content.decode()
+    assert "navbar-expand-xxl" in body and "navbar-expand-lg" not in body
+
+
 def test_clinic_settings_needs_a_resource(client, clinic_admin):
     client.force_login(clinic_admin)
     response = client.post(reverse("clinicians:clinic_settings"), {"name": "Riverside", "crisis_resources": "  ", "two_factor": "optional", "rescreen_interval_days": 90, "self_report_link_hours": 72, "export_retention_days": 7})

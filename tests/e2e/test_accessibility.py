@@ -2,7 +2,7 @@
 sideways scrolling at tablet width and 200 % zoom, flags on screen, and words beside every colour.
 
 Also a test for each accessibility problem this suite once found in the app (contrast of links in
-the safety boxes and alerts, the navbar at tablet width), so a fix cannot quietly come undone.
+the safety boxes and alerts, the navbar at tablet width, the clinic admin's navbar on a 1366 px laptop), so a fix cannot quietly come undone.
 """
 
 import pytest
@@ -179,3 +179,24 @@ def test_navbar_fits_a_tablet(new_page, clinician):
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
     wrapped = wrapped_buttons(page, known={})
     assert not wrapped, f"at 820 px these break onto two lines: {wrapped}"
+
+
+def test_admins_navbar_fits_a_laptop(new_page, clinic_admin):
+    """A clinic admin's menu (Clinicians, Exports, Audit trail, Clinic settings as well) broke its links
+    and buttons onto two lines at 1366 px: it now folds behind its toggle below 1400 px."""
+    page = new_page("desktop", user=clinic_admin)
+    page.goto("/")
+    expect(page.get_by_role("button", name="Log out")).to_be_hidden()
+    page.get_by_role("button", name="Show menu").click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    wrapped = wrapped_buttons(page, known={})
+    assert not wrapped, f"at 1366 px, menu open, these break onto two lines: {wrapped}"
+    # From 1400 px it is one row, nothing wrapped.
+    page.set_viewport_size({"width": 1400, "height": 768})
+    expect(page.get_by_role("button", name="Show menu")).to_be_hidden()
+    expect(page.get_by_role("link", name="Clinic settings")).to_be_visible()
+    wrapped = wrapped_buttons(page, known={})
+    assert not wrapped, f"at 1400 px these break onto two lines: {wrapped}"
+    boxes = [page.get_by_role(role, name=name).bounding_box()
+             for role, name in (("link", "Home"), ("link", "Clinic settings"), ("button", "Log out"))]
+    assert max(b["y"] for b in boxes) - min(b["y"] for b in boxes) < 12, f"the menu is not one row: {boxes}"
