@@ -151,7 +151,7 @@ def _write(clinic, as_of, source, computed):
                     clinics=figures["contributors"] if source == R.POOLED else 1, n=figures["n"],
                     alpha=figures["alpha"], alpha_low=figures["alpha_low"], alpha_high=figures["alpha_high"],
                     sd=figures["sd"], items=figures["items"], covariance=figures["covariance"],
-                    item_stats=figures["item_stats"], rule=R.ELIGIBILITY_RULE,
+                    item_stats=figures["item_stats"], rule=R.ELIGIBILITY_RULE, note=figures["note"],
                 )
                 for (key, bond), figures in computed.items() if (key, bond) not in have
             ]
@@ -162,9 +162,14 @@ def _write(clinic, as_of, source, computed):
             record(A.RELIABILITY_ESTIMATED, Actor(for_clinic_id=clinic.pk), ref=("reliabilityestimate", as_of.isoformat()),
                    clinic_id=clinic.pk, detail=f"{as_of:%Y-%m-%d} ({R.source_text(source, rows[0].clinics)}): {summary}")
             return rows
-    except IntegrityError:  # another worker wrote the same month between our check and our insert
-        logger.info("Reliability estimates of %s for %s were written by another worker", as_of, clinic.pk)
-        return []
+    except IntegrityError:
+        # Only another worker's rows of the same month may stand in the way (the lock makes that all but
+        # impossible); anything else is a fault to report, never to pass over.
+        if set(computed) <= set(ReliabilityEstimate.objects.filter(clinic=clinic, as_of=as_of)
+                                .values_list("instrument_key", "bond_type")):
+            logger.info("Reliability estimates of %s for %s were written by another worker", as_of, clinic.pk)
+            return []
+        raise
 
 
 # Looking up ----------------------------------------------------------------------------------------

@@ -624,6 +624,8 @@ class ReliabilityEstimate(AppendOnlyModel):
     item_stats = models.JSONField(default=dict, help_text="Per item of the bond: mean, SD, % declined / not asked / "
                                                           "not applicable, corrected item-total r.")
     rule = models.TextField(help_text="Which screenings and items went in, as printed with the estimate.")
+    note = models.CharField(max_length=200, blank=True,
+                            help_text="Why there are no figures from 50 complete intakes on (alpha undefined).")
 
     class Meta:
         ordering = ["clinic", "instrument_key", "bond_type", "as_of"]
@@ -638,11 +640,14 @@ class ReliabilityEstimate(AppendOnlyModel):
             models.CheckConstraint(condition=Q(bond_type__in=[BOND_ABUSER, BOND_V2V]),
                                    name="reliability_estimate_bond_type_valid"),
             models.CheckConstraint(condition=Q(as_of__day=1), name="reliability_estimate_as_of_first_of_month"),
-            # Figures from 50 complete intakes on, and only then.
+            # Figures from 50 complete intakes on, and only then (unless alpha is undefined, and the note says why).
             models.CheckConstraint(
                 condition=Q(n__gte=50, alpha__isnull=False, alpha_low__isnull=False, alpha_high__isnull=False,
-                            sd__isnull=False)
-                | Q(n__lt=50, alpha__isnull=True, alpha_low__isnull=True, alpha_high__isnull=True, sd__isnull=True),
+                            sd__isnull=False, note="")
+                | Q(n__lt=50, alpha__isnull=True, alpha_low__isnull=True, alpha_high__isnull=True, sd__isnull=True,
+                    note="")
+                | Q(n__gte=50, alpha__isnull=True, alpha_low__isnull=True, alpha_high__isnull=True, sd__isnull=True)
+                & ~Q(note=""),
                 name="reliability_estimate_figures_from_50",
             ),
             models.CheckConstraint(
@@ -665,5 +670,5 @@ class ReliabilityEstimate(AppendOnlyModel):
             id=self.pk, instrument=self.instrument_key, bond_type=self.bond_type, as_of=self.as_of,
             source=self.source, clinics=self.clinics, n=self.n, alpha=self.alpha, alpha_low=self.alpha_low,
             alpha_high=self.alpha_high, sd=self.sd, items=tuple(self.items),
-            covariance=tuple(tuple(row) for row in self.covariance),
+            covariance=tuple(tuple(row) for row in self.covariance), note=self.note,
         )

@@ -47,6 +47,10 @@ ELIGIBILITY_RULE = (
     f"No figures below {MIN_N} such screenings. These are local estimates, not published norms."
 )
 
+# Why an estimate from MIN_N complete intakes on still has no figures (stored as its note).
+UNDEFINED_FEW_ITEMS = "fewer than 2 of the bond's items are asked at every screening, so alpha is undefined."
+UNDEFINED_NO_VARIATION = "the total of the bond's items was the same in every complete intake, so alpha is undefined."
+
 LOWER = "lower beyond measurement error"
 HIGHER = "higher beyond measurement error"
 WITHIN = "within measurement error"
@@ -149,21 +153,26 @@ def estimate_figures(answer_sets, all_items, items, seed, resamples=BOOTSTRAP_RE
     at intake, in order (item_stats covers them all); items: those asked at every administration (alpha,
     SD, covariance and item-total correlations cover these, over the eligible screenings only).
 
-    Returns a dict: n, items, alpha, alpha_low, alpha_high, sd, covariance (lists), item_stats. The figures
-    are None (covariance empty, item-total correlations None) below min_n eligible screenings.
+    Returns a dict: n, items, alpha, alpha_low, alpha_high, sd, covariance (lists), item_stats, note. The
+    figures are None (covariance empty, item-total correlations None) below min_n eligible screenings, and
+    when alpha is undefined (note says why).
     """
     items = list(items)
     rows = list(answer_sets)
     eligible = [row for row in rows if all(is_value(row.get(key)) for key in items)]
     n = len(eligible)
     figures = {"n": n, "items": items, "alpha": None, "alpha_low": None, "alpha_high": None, "sd": None,
-               "covariance": [], "item_stats": item_stats(rows, all_items)}
-    if n < min_n or len(items) < 2:
+               "covariance": [], "item_stats": item_stats(rows, all_items), "note": ""}
+    if n < min_n:
+        return figures
+    if len(items) < 2:
+        figures["note"] = UNDEFINED_FEW_ITEMS
         return figures
     frame = pd.DataFrame([[row[key] for key in items] for row in eligible], columns=items, dtype=float)
     cov = covariance(frame)
     alpha = alpha_from_covariance(cov)
     if alpha is None:  # a total that never varies: nothing can be judged against it
+        figures["note"] = UNDEFINED_NO_VARIATION
         return figures
     low, high = bootstrap_interval(frame, seed, resamples)
     # The percentile interval is widened to hold the estimate itself in the rare case a strongly skewed
@@ -238,6 +247,7 @@ class EstimateData:
     sd: float | None
     items: tuple[str, ...] = ()
     covariance: tuple[tuple[float, ...], ...] = ()
+    note: str = ""  # why there are no figures from MIN_N intakes on (alpha undefined)
 
     @property
     def has_figures(self):
@@ -347,7 +357,7 @@ def judge(values_before, values_after, estimate):
     if isinstance(estimate, NotJudged):
         return estimate
     if not estimate.has_figures:
-        return NotJudged(estimate.needed_words, estimate.id, estimate.as_of, estimate.source_text, estimate.n,
+        return NotJudged(estimate.note or estimate.needed_words, estimate.id, estimate.as_of, estimate.source_text, estimate.n,
                          estimate.needed)
     if not values_before or not values_after:
         return NO_VALUES

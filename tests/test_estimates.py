@@ -289,3 +289,15 @@ def test_the_monthly_job_runs_and_queues_itself_for_the_first_of_next_month(sett
     run_at = timezone.localtime(waiting.run_after)
     assert (run_at.date(), run_at.hour, run_at.minute) == (estimates.next_month(this_month), 2, 0)
     assert AuditEvent.objects.filter(action="screening.reliability_estimated").count() == 1
+
+
+def test_an_estimate_whose_alpha_is_undefined_is_stored_with_the_reason(clinic, clinician):
+    def flat(answers, i):
+        for key in answers:
+            answers[key] = 0
+
+    make_intakes(clinic, clinician, 50, change=flat)
+    estimates.compute_month(AS_OF)
+    row = estimate(clinic)
+    assert row.n == 50 and not row.has_figures and row.note == R.UNDEFINED_NO_VARIATION
+    assert R.judge({"a": 0}, {"a": 1}, row.data()).reason == R.UNDEFINED_NO_VARIATION

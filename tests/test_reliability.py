@@ -216,3 +216,14 @@ def test_other_reasons_not_to_judge():
     assert "no measurement error" in R.judge({k: 1 for k in ITEMS}, {k: 2 for k in ITEMS}, flat).reason
     none = _estimate(covariance=((0.0,) * 4,) * 4)
     assert not R.judge({k: 1 for k in ITEMS}, {k: 2 for k in ITEMS}, none).judged
+
+
+def test_from_50_intakes_an_undefined_alpha_is_stored_as_a_note_and_never_judged_on():
+    same = [{key: 1 for key in ITEMS} for _ in range(60)]
+    figures = R.estimate_figures(same, ITEMS, ITEMS, seed=1, resamples=100)
+    assert figures["n"] == 60 and figures["alpha"] is None and figures["note"] == R.UNDEFINED_NO_VARIATION
+    one = R.estimate_figures(_answers(60), ITEMS, ["a"], seed=1, resamples=100)
+    assert one["alpha"] is None and one["note"] == R.UNDEFINED_FEW_ITEMS
+    assert R.estimate_figures(_answers(60), ITEMS, ITEMS, seed=1, resamples=100)["note"] == ""
+    result = R.judge({"a": 1, "b": 1}, {"a": 2, "b": 2}, _estimate(same, note=figures["note"]))
+    assert not result.judged and result.reason == R.UNDEFINED_NO_VARIATION
