@@ -16,7 +16,7 @@ class MultilineField(forms.CharField):
 class ClinicSettingsForm(forms.ModelForm):
     class Meta:
         model = Clinic
-        fields = ["name", "crisis_resources", "rescreen_interval_days", "self_report_link_hours", "export_retention_days", "all_clients_open", "two_factor"]
+        fields = ["name", "crisis_resources", "rescreen_interval_days", "self_report_link_hours", "export_retention_days", "all_clients_open", "two_factor", "pool_reliability_estimates"]
         widgets = {"crisis_resources": forms.Textarea(attrs={"rows": 6})}
         field_classes = {"crisis_resources": MultilineField}
         error_messages = {

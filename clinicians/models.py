@@ -48,6 +48,13 @@ class Clinic(models.Model):
         "keep exports for (days)", default=7, validators=[MinValueValidator(1), MaxValueValidator(90)],
         help_text="Export files are deleted this many days after they are made.",
     )
+    pool_reliability_estimates = models.BooleanField(
+        "pool reliability estimates with other clinics", default=False,
+        help_text="On: the reliability estimates used to judge change at re-screens are worked out from the complete "
+                  "intakes of every clinic that has this on, not only this clinic's. Only aggregate figures are shared "
+                  "(how the answers to each item vary together); no client's answers or details leave this clinic's "
+                  "records. Each judgement says whether its estimate is this clinic's or pooled.",
+    )
     synthetic = models.BooleanField(
         default=False, editable=False, help_text="Made by seed_demo or seed_scale: no real client data.",
     )

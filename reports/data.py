@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from screening.flags import flag_guidance
 from screening.history import bond_titles, points, timepoints
+from screening.estimates import EstimateLookup
 from screening.progress import compare
 from screening.instrument import ACT_NOW, BOND_ABUSER, BOND_V2V, NO_ANSWER_LABELS, NO_ANSWER_STATES, SAFETY, TIERS
 from screening.scoring import BondScore, ProtectiveScore
@@ -359,7 +360,7 @@ def change_since_previous(screening, history, marks, instrument):
         return "", ()
     previous = with_scores(max(earlier, key=lambda s: s.completed_at))
     base, current = points([previous, screening], marks)
-    comparison = compare(base, current, bond_titles(instrument))
+    comparison = compare(base, current, bond_titles(instrument), EstimateLookup.for_clinic(screening.client.clinic_id))
     lines = [f"{b.title}{f' ({b.label_after})' if b.label_after else ''}: {b.summary}"
              for b in comparison.bonds if b.screened_before or b.screened_after]
     lines.append(comparison.protective.summary)

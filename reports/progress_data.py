@@ -10,8 +10,10 @@ from reports.data import BOND_HEADINGS, flag_status
 from screening.history import bond_titles, points
 from screening.instrument import CURRENT_KEY, load_instrument
 from screening.models import Screening
+from screening.estimates import EstimateLookup
 from screening.progress import (
-    ListChange, SeriesPoint, bond_series, completed_in_order, list_change, percent_change, relationships, state_change,
+    ListChange, SeriesPoint, bond_series, completed_in_order, judge_pair, list_change, percent_change, relationships,
+    state_change,
 )
 
 
@@ -54,6 +56,9 @@ class ProgressBond:
     stages: ListChange  # from the first to the last screening in range; "not known" left out
     signs: ListChange
     compared_items_differ: bool = False
+    # From the first to the last screening in range: a screening.reliability.ReliableChange, a NotJudged
+    # saying why not, or None with fewer than two screenings.
+    reliable_change: object = None
 
 
 @dataclass(frozen=True)
@@ -86,15 +91,17 @@ def _kind(kind):
     return Screening.Kind(kind).label
 
 
-def _bond_section(history, key, title, instrument_key, label):
+def _bond_section(history, key, title, instrument_key, label, lookup=None):
     series = bond_series(history, key, instrument_key, label)
     rows = []
     first = previous = None
+    points_of = []
     for p in completed_in_order(history, instrument_key):
         bond = p.scores.bond(key)
         if bond is None or p.label(key) != label:
             continue
         first = first or bond
+        points_of.append(p)
         rows.append(ScoreRow(
             date=p.date, kind=_kind(p.kind), timepoint=p.timepoint, days_since_intake=p.days_since_intake,
             label=p.label(key), clinician=p.clinician, contact=p.contact(key),
@@ -113,6 +120,8 @@ def _bond_section(history, key, title, instrument_key, label):
         signs=state_change(first, previous, "signs_present") if known else list_change((), ()),
         compared_items_differ=known and first is not previous and (
             {m.key for m in first.missing} != {m.key for m in previous.missing} or first.answered != previous.answered),
+        reliable_change=judge_pair(first, previous, points_of[0], points_of[-1], key, lookup)
+        if known and first is not previous else None,
     )
 
 
@@ -124,6 +133,7 @@ def build_progress_report(client, user, start=None, end=None):
     instrument_key = done[-1].instrument if done else CURRENT_KEY
     instrument = load_instrument(instrument_key)
     same = completed_in_order(history, instrument_key)
+    lookup = EstimateLookup.for_clinic(client.clinic_id)
     flag_lines, discarded = {}, {}
     for flag in client.safety_flags.filter(withdrawn_at__isnull=True).annotate(
             follow_up_count=Count("follow_ups")).order_by("tier", "raised_at"):
@@ -151,7 +161,7 @@ def build_progress_report(client, user, start=None, end=None):
                if (start is None or day >= start) and (end is None or day <= end)],
             key=lambda line: line.date)),
         bonds=tuple(
-            _bond_section(history, key, title, instrument_key, label)
+            _bond_section(history, key, title, instrument_key, label, lookup)
             for key, title in bond_titles(instrument)
             for label in (relationships(history, key, instrument_key) or [""])
         ),

@@ -5,7 +5,7 @@ from reportlab.platypus import KeepTogether, Spacer, Table
 
 from reports.charts import trend_drawing
 from reports.pdf import DASH, ReportPDF, esc, fmt_percent
-from screening.progress import NOT_JUDGED, protective_summary
+from screening.progress import protective_summary
 
 NO_SCREENING = "This bond was not screened in this period."
 
@@ -81,8 +81,9 @@ class ProgressReportPDF(ReportPDF):
         table = Table(data, colWidths=[w * scale for w in widths], repeatRows=1, hAlign="LEFT")
         table.setStyle(self._grid_style())
         notes = ("Signs: warning signs endorsed. Changes are in percentage points of the maximum for answered items; "
-                 "equal figures are no change. "
-                 + NOT_JUDGED)
+                 "equal figures are no change.")
+        if bond.reliable_change is not None:
+            notes += " First to last screening in this period: " + bond.reliable_change.text
         if bond.compared_items_differ:
             notes += " The items answered differ between the first and the last screening."
         story = [KeepTogether(intro + [chart]), Spacer(1, 6), table, self.p(esc(notes), "muted")]

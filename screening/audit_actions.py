@@ -24,6 +24,7 @@ TABLET_LEFT = "selfreport.tablet_left"
 TABLET_PASSWORD_FAILED = "selfreport.tablet_password_failed"
 ACCESS_REFUSED = "access.refused"
 ADMIN_VIEWED_RECORD = "admin.viewed_record"
+RELIABILITY_ESTIMATED = "screening.reliability_estimated"
 
 ACTIONS = {
     CLIENT_CREATED: "Added a client",
@@ -50,4 +51,5 @@ ACTIONS = {
     TABLET_PASSWORD_FAILED: "Wrong password when taking the tablet back",
     ACCESS_REFUSED: "Refused access to a record (not theirs to open, or no such record)",
     ADMIN_VIEWED_RECORD: "Viewed a clinical record in the site admin",
+    RELIABILITY_ESTIMATED: "Made the month's reliability estimates (scheduled job)",
 }

@@ -12,6 +12,7 @@ from django.utils.timesince import timesince
 
 from audit.append_only import AppendOnlyModel
 from screening.instrument import ACT_NOW, BOND_ABUSER, BOND_V2V, CURRENT_KEY, FOLLOW_UP, load_instrument
+from screening.reliability import EstimateData
 from screening.scoring import ANSWER_STATES, ANSWERED, DECLINED, NOT_APPLICABLE, NOT_ASKED, scores_from_dict
 
 
@@ -590,3 +591,84 @@ class SelfReportLink(models.Model):
         if self.is_expired:
             return "expired"
         return "opened, not yet submitted" if self.first_opened_at else "not opened yet"
+
+
+class ReliabilityEstimate(AppendOnlyModel):
+    """Reliability of one bond's items in one checklist version, estimated at the start of a month from the
+    completed intakes of the clinic (or of the clinics that pool their estimates), for judging change at
+    re-screens. Written by screening.estimates.compute_month; never changed or deleted afterwards, so every
+    judgement that names an estimate can be reproduced. The rule it follows is stored on it (`rule`).
+
+    Holds aggregate figures only: nothing that identifies a client or a screening.
+    """
+
+    class Source(models.TextChoices):
+        CLINIC = "clinic", "This clinic"
+        POOLED = "pooled", "Pooled across clinics"
+
+    clinic = models.ForeignKey("clinicians.Clinic", on_delete=models.PROTECT, related_name="reliability_estimates",
+                               help_text="The clinic whose judgements this estimate serves.")
+    instrument_key = models.CharField(max_length=20)
+    bond_type = models.CharField(max_length=12, choices=[(BOND_ABUSER, "Abuser bond"), (BOND_V2V, "Victim-to-victim bond")])
+    as_of = models.DateField(help_text="The first day of a month: intakes completed before its midnight went in.")
+    computed_at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(max_length=8, choices=Source.choices)
+    clinics = models.PositiveIntegerField(help_text="How many clinics' intakes went in.")
+    n = models.PositiveIntegerField(help_text="Complete intakes used (every item asked at every screening answered).")
+    alpha = models.FloatField(null=True, blank=True)
+    alpha_low = models.FloatField(null=True, blank=True)
+    alpha_high = models.FloatField(null=True, blank=True)
+    sd = models.FloatField("SD of the total", null=True, blank=True)
+    items = models.JSONField(default=list, help_text="The item keys alpha and SD are over, in order.")
+    covariance = models.JSONField(default=list, help_text="The items' covariance matrix, in the order of items.")
+    item_stats = models.JSONField(default=dict, help_text="Per item of the bond: mean, SD, % declined / not asked / "
+                                                          "not applicable, corrected item-total r.")
+    rule = models.TextField(help_text="Which screenings and items went in, as printed with the estimate.")
+    note = models.CharField(max_length=200, blank=True,
+                            help_text="Why there are no figures from 50 complete intakes on (alpha undefined).")
+
+    class Meta:
+        ordering = ["clinic", "instrument_key", "bond_type", "as_of"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "instrument_key", "bond_type", "as_of"],
+                                    name="reliability_estimate_once_per_month"),
+            models.CheckConstraint(condition=Q(n__gte=0), name="reliability_estimate_n_not_negative"),
+            models.CheckConstraint(condition=Q(clinics__gte=1), name="reliability_estimate_has_clinics"),
+            models.CheckConstraint(
+                condition=Q(source="clinic", clinics=1) | Q(source="pooled"), name="reliability_estimate_source_valid",
+            ),
+            models.CheckConstraint(condition=Q(bond_type__in=[BOND_ABUSER, BOND_V2V]),
+                                   name="reliability_estimate_bond_type_valid"),
+            models.CheckConstraint(condition=Q(as_of__day=1), name="reliability_estimate_as_of_first_of_month"),
+            # Figures from 50 complete intakes on, and only then (unless alpha is undefined, and the note says why).
+            models.CheckConstraint(
+                condition=Q(n__gte=50, alpha__isnull=False, alpha_low__isnull=False, alpha_high__isnull=False,
+                            sd__isnull=False, note="")
+                | Q(n__lt=50, alpha__isnull=True, alpha_low__isnull=True, alpha_high__isnull=True, sd__isnull=True,
+                    note="")
+                | Q(n__gte=50, alpha__isnull=True, alpha_low__isnull=True, alpha_high__isnull=True, sd__isnull=True)
+                & ~Q(note=""),
+                name="reliability_estimate_figures_from_50",
+            ),
+            models.CheckConstraint(
+                condition=Q(alpha__isnull=True) | Q(alpha_low__lte=models.F("alpha"), alpha__lte=models.F("alpha_high")),
+                name="reliability_estimate_alpha_within_interval",
+            ),
+            models.CheckConstraint(condition=Q(sd__isnull=True) | Q(sd__gte=0), name="reliability_estimate_sd_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"Reliability {self.instrument_key} {self.bond_type} {self.as_of:%Y-%m-%d} ({self.clinic_id})"
+
+    @property
+    def has_figures(self):
+        return self.alpha is not None
+
+    def data(self):
+        """The estimate as plain data for screening.reliability (judgements, pages)."""
+        return EstimateData(
+            id=self.pk, instrument=self.instrument_key, bond_type=self.bond_type, as_of=self.as_of,
+            source=self.source, clinics=self.clinics, n=self.n, alpha=self.alpha, alpha_low=self.alpha_low,
+            alpha_high=self.alpha_high, sd=self.sd, items=tuple(self.items),
+            covariance=tuple(tuple(row) for row in self.covariance), note=self.note,
+        )

@@ -2,15 +2,31 @@
 
 A Point is one screening: its date, kind, instrument version and stored scores. Screenings are
 compared only within one instrument version; the others are listed but never joined into a line.
+
+Whether a bond's change is beyond measurement error is judged by screening.reliability against a stored
+estimate, which the caller finds with a `lookup(instrument_key, bond_type, completed_on)` callable
+(screening.estimates.EstimateLookup.for_clinic(clinic_id): one query, then plain look-ups), so this
+module stays pure. Without a lookup, nothing is judged and the words say there is no estimate.
 """
 
 from dataclasses import dataclass
 from datetime import date
 
+from screening import reliability
 
-# Said beside every change until the checklist has reliability estimates of its own.
-NOT_JUDGED = ("Whether a change of this size is more than measurement error cannot be judged yet: "
-              "there is no reliability estimate for this checklist.")
+
+def no_estimates(instrument_key, bond_type, completed_on):
+    """The lookup used when the caller passes none: no estimate for anything."""
+    return None
+
+
+def judge_pair(before, after, base, current, bond_type, lookup=None):
+    """The reliable change of one bond from `base` to `current` (Points; BondScores before/after): a
+    reliability.ReliableChange, or a reliability.NotJudged saying why not."""
+    if not before.scored or not after.scored:
+        return reliability.NotJudged("too many items without an answer to compare totals.")
+    estimate = (lookup or no_estimates)(current.instrument, bond_type, max(base.date, current.date))
+    return reliability.judge(before.value_map, after.value_map, estimate)
 
 
 @dataclass(frozen=True)
@@ -69,6 +85,9 @@ class BondChange:
     label_before: str = ""
     label_after: str = ""
     same_items: bool = True  # the same items answered both times
+    # Compared bonds: a reliability.ReliableChange, or a reliability.NotJudged saying why not; None for
+    # a bond not compared (not screened both times, or about another relationship).
+    reliable_change: object = None
 
     @property
     def same_relationship(self):
@@ -88,13 +107,14 @@ class BondChange:
         delta = self.percent_delta
         if delta is None:
             return "Too many items without an answer to compare totals."
+        judged = f" {self.reliable_change.text}" if self.reliable_change is not None else ""
         if delta == 0:
-            return f"No change in the total: {self.percent_after:g}% of the maximum both times."
+            return f"No change in the total: {self.percent_after:g}% of the maximum both times.{judged}"
         direction = "lower" if delta < 0 else "higher"
         items = "" if self.same_items else (
             " The items answered differ between the two screenings, so the totals cover different questions.")
         return (f"Total {direction}: {self.percent_before:g}% → {self.percent_after:g}% of the maximum for answered "
-                f"items ({delta:+g} percentage points).{items} {NOT_JUDGED}")
+                f"items ({delta:+g} percentage points).{items}{judged}")
 
 
 @dataclass(frozen=True)
@@ -190,8 +210,9 @@ def _change(before, after, what):
     return list_change(_endorsed(before, what), _endorsed(after, what), _not_known(before, what), _not_known(after, what))
 
 
-def compare(base, current, bond_types):
-    """What changed from base to current. bond_types: [(key, title)] in display order."""
+def compare(base, current, bond_types, lookup=None):
+    """What changed from base to current. bond_types: [(key, title)] in display order; lookup: finds the
+    reliability estimate a bond's change is judged against (see the module's docstring)."""
     bonds = []
     for key, title in bond_types:
         before, after = base.scores.bond(key), current.scores.bond(key)
@@ -209,6 +230,7 @@ def compare(base, current, bond_types):
             label_before=base.label(key), label_after=current.label(key),
             same_items=compared and {m.key for m in before.missing} == {m.key for m in after.missing}
             and before.answered == after.answered,
+            reliable_change=judge_pair(before, after, base, current, key, lookup) if compared else None,
         ))
     p_before, p_after = base.scores.protective, current.scores.protective
     return Comparison(
@@ -249,8 +271,9 @@ class Changes:
     other_versions: tuple[str, ...]  # instrument versions left out of the comparison
 
 
-def changes(points, bond_types):
-    """Change of the latest completed screening since the first and since the previous one of its version."""
+def changes(points, bond_types, lookup=None):
+    """Change of the latest completed screening since the first and since the previous one of its version
+    (lookup: as compare's)."""
     done = completed_in_order(points)
     if not done:
         return Changes(None, None, False, ())
@@ -261,8 +284,8 @@ def changes(points, bond_types):
         return Changes(None, None, False, others)
     first, previous = same[0], same[-2]
     return Changes(
-        since_first=compare(first, latest, bond_types),
-        since_previous=compare(previous, latest, bond_types) if previous is not first else None,
+        since_first=compare(first, latest, bond_types, lookup),
+        since_previous=compare(previous, latest, bond_types, lookup) if previous is not first else None,
         first_is_intake=first.kind == "intake",
         other_versions=others,
     )

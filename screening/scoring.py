@@ -13,6 +13,8 @@ Rules, stated once here and printed on the results page:
 - A bond's total is the raw sum of its answered items, and a percentage of the maximum of those
   answered items (items without an answer are left out of both), so two bonds with different item
   sets compare. The items left out are named beside the total.
+- The value of each item answered on its scale is stored with the bond (BondScore.values), so a later
+  re-screen can be compared item by item without reading the answers again.
 - A total is not scored when fewer than `min_answered_fraction` of the bond's items were answered.
 - Every safety item answered "Yes" raises a flag; its tier comes from the instrument.
 """
@@ -95,6 +97,15 @@ class BondScore:
     signs_not_known: tuple[Present, ...] = ()
     indicators_not_known: tuple[Present, ...] = ()
     missing: tuple[Missing, ...] = ()
+    # (item_key, value) of each item answered on its scale, in the instrument's order: what a judgement of
+    # reliable change sums (screening.reliability). Empty in scores filed before it was stored and not
+    # filled in since (migration screening 0014 fills it in from the answers).
+    values: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def value_map(self):
+        """{item_key: value} of the items answered on their scale."""
+        return dict(self.values)
 
     @property
     def stages_present(self):
@@ -226,6 +237,7 @@ def score_bond(instrument, bond_type, answers, intake=True):
             Missing(item.key, item.text, values[item.key], no_answer_labels.get(values[item.key], ""))
             for item in items if _has_no_answer_state(values[item.key])
         ),
+        values=tuple((item.key, values[item.key]) for item in answered),
     )
 
 
@@ -306,6 +318,7 @@ def scores_from_dict(data):
             signs_not_known=present(b.get("signs_not_known")),
             indicators_not_known=present(b.get("indicators_not_known")),
             missing=tuple(Missing(**m) for m in b.get("missing") or ()),
+            values=tuple((key, value) for key, value in b.get("values") or ()),
         )
         for b in data["bonds"]
     ]

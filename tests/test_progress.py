@@ -36,14 +36,18 @@ def test_change_since_intake_and_previous(tiny):
     assert abuser.signs.gone == ("Sign A",) and abuser.signs.appeared == ()
     assert abuser.indicators.gone == ("Fear of the person",)
     assert "Total lower: 100% → 25%" in abuser.summary and "(-75 percentage points)" in abuser.summary
-    assert "cannot be judged yet" in abuser.summary
+    # Without reliability estimates nothing is judged, and the words say why.
+    assert abuser.summary.endswith("Whether this change is beyond measurement error is not judged: no reliability "
+                                   "estimate has been made yet for this checklist version and bond.")
+    assert abuser.reliable_change.judged is False
     assert first.flags_before == ("Suicidal thoughts",) and first.flags_after == ()
     assert first.protective.summary == "Protective factors higher: 0 → 2 of 2."
 
     previous = result.since_previous
     assert previous.base.id == "2"
     abuser = previous.bonds[0]
-    assert abuser.percent_delta == 0 and abuser.summary == "No change in the total: 25% of the maximum both times."
+    assert abuser.percent_delta == 0 and abuser.summary.startswith("No change in the total: 25% of the maximum both times. "
+                                                                   "Whether this change is beyond measurement error is not judged")
     assert abuser.stages.gone == ("1. First",) and abuser.signs.gone == ("Sign A",)
     assert previous.protective.factors.appeared == ("Friends",)
 

@@ -58,7 +58,8 @@ def test_client_history_and_progress_page(logged_in, client_record, clinician, m
     assert "Since intake" in page and "Since the previous screening" in page
     assert "Total lower: 100% → 33.3% of the maximum for answered items (-66.7 percentage points)." in page
     assert "Total lower: 66.7% → 33.3% of the maximum for answered items (-33.4 percentage points)." in page
-    assert "cannot be judged yet" in page and "good news" not in page.lower()
+    assert "is not judged: no reliability estimate has been made yet for this checklist version and bond." in page
+    assert "good news" not in page.lower()
     assert page.count('class="trend-chart"') == 2 and page.count("<circle") == 6
 
 

@@ -63,3 +63,32 @@ def test_seed_demo_has_a_self_report_by_link_reviewed_and_completed(db):
     changed = [a for a in screening.answers.all() if a.changed_from_client]
     assert len(changed) == 1 and changed[0].given_by == Answer.GivenBy.CLINICIAN and changed[0].client_answer
     assert screening.answers.filter(given_by=Answer.GivenBy.CLIENT).count() == screening.answers.count() - 1
+
+
+def test_seed_demo_has_synthetic_intakes_enough_for_a_reliability_estimate(db, capsys):
+    from audit.models import AuditEvent
+    from screening.models import Client, ReliabilityEstimate
+
+    call_command("seed_demo")
+    assert "Reliability estimates of" in capsys.readouterr().out
+    synthetic = Screening.objects.filter(client__code__startswith="SYN-")
+    assert synthetic.count() == 60 and Client.objects.filter(code__startswith="SYN-").count() == 60
+    assert all(s.notes.startswith("Synthetic intake for the reliability demo") for s in synthetic)
+    assert {(s.kind, s.status, s.abuser_in_scope, s.v2v_in_scope) for s in synthetic} == {("intake", "complete", True, True)}
+    for bond in ("abuser", "v2v"):
+        row = ReliabilityEstimate.objects.get(instrument_key="tbsc-2", bond_type=bond)
+        assert row.n >= 60 and row.has_figures and 0.5 < row.alpha < 1 and row.clinic.synthetic
+    # A re-screened demo client's change is judged against it.
+    from screening.estimates import EstimateLookup
+    from screening.history import bond_titles, points
+    from screening.instrument import load_instrument
+    from screening.progress import changes
+
+    client = Client.objects.get(code="C-1001")
+    history = points(client.screenings.completed().order_by("completed_at"))
+    result = changes(history, bond_titles(load_instrument("tbsc-2")), EstimateLookup.for_clinic(client.clinic_id))
+    assert all(b.reliable_change.judged for b in result.since_first.bonds)
+    events = AuditEvent.objects.filter(action="screening.reliability_estimated").count()
+    call_command("seed_demo")  # again: nothing added, no second estimate
+    assert synthetic.count() == 60 and ReliabilityEstimate.objects.count() == 4
+    assert AuditEvent.objects.filter(action="screening.reliability_estimated").count() == events

@@ -14,6 +14,7 @@ from reports.progress_data import build_progress_report
 from reports.progress_pdf import ProgressReportPDF
 from reports.views.intake import pdf_attachment
 from screening import audit_actions as screening_actions
+from screening.estimates import EstimateLookup
 from screening.history import bond_titles, points
 from screening.instrument import CURRENT_KEY, load_instrument
 from screening.progress import bond_series, changes, relationships
@@ -43,7 +44,7 @@ def client_progress(request, client_id):
     return render(request, "reports/client_progress.html", {
         "client": client,
         "version_changes": version_changes,
-        "changes": changes(history, bond_titles(instrument)),
+        "changes": changes(history, bond_titles(instrument), EstimateLookup.for_clinic(client.clinic_id)),
         "charts": charts,
         "count": len(screenings),
         "range_form": DateRangeForm(),

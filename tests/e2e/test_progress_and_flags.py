@@ -76,7 +76,7 @@ def test_rescreen_progress_chart_and_flag_follow_up(new_page, clinician, client_
     body = page.locator("body")
     expect(body).to_contain_text(
         "Total lower: 100% → 33.3% of the maximum for answered items (-66.7 percentage points).")
-    expect(body).to_contain_text("cannot be judged yet: there is no reliability estimate for this checklist")
+    expect(body).to_contain_text("is not judged: no reliability estimate has been made yet for this checklist")
     expect(body).not_to_contain_text(re.compile(r"good news|improved|worse", re.I))
     charts = page.locator("svg.trend-chart")
     expect(charts).to_have_count(2)

@@ -9,6 +9,10 @@ Self-report: one intake the client answered by a one-time link (one answer chang
 then completed), and one draft waiting for the client, whose link is printed with the logins. A link
 is shown only when it is made (the database keeps its hash), so each run makes that draft a fresh
 link and cancels the one before; nothing else changes on a second run.
+
+Reliability (issue 15): SYNTHETIC_INTAKES intakes of both bonds, every item answered, made up (client codes
+SYN-001…, noted "Synthetic intake for the reliability demo") so the demo clinic has enough complete intakes
+for a reliability estimate; this month's estimate is then made, and the demo's re-screens show a judgement.
 """
 
 import random
@@ -23,10 +27,10 @@ from django.utils import timezone
 
 from clinicians.actors import Actor
 from clinicians.models import Clinic, User
-from screening import flags, selfreport, services
-from screening.instrument import PROTECTIVE, SAFETY
-from screening.models import Client, FollowUp, SafetyFlag, Screening
-from screening.scoring import DECLINED, NOT_APPLICABLE
+from screening import estimates, flags, selfreport, services
+from screening.instrument import PROTECTIVE, SAFETY, load_instrument
+from screening.models import Answer, Client, FollowUp, SafetyFlag, Screening, answer_columns
+from screening.scoring import DECLINED, NOT_APPLICABLE, score_screening
 
 DEMO_CLINIC = "Demo Clinic"
 DEMO_PASSWORD = "demo-password-2026"
@@ -40,6 +44,8 @@ BOTH = ("abuser", "v2v")
 SELF_REPORT_WAITING = "C-1008"
 SELF_REPORT_DONE = "C-1009"
 DEMO_BASE_URL = "http://127.0.0.1:8000"
+SYNTHETIC_INTAKES = 60
+SYNTHETIC_NOTE = "Synthetic intake for the reliability demo: made-up answers, not a real client."
 
 
 @dataclass
@@ -171,10 +177,56 @@ class Command(BaseCommand):
                 self.give(client, demo.draft, actor, rng, partial=True)
         waiting = self.self_report_waiting(clinic, actor)
         self.self_report_done(clinic, actor, rng)
+        self.synthetic_intakes(clinic, actor, now)
+        made = estimates.compute_month(timezone.localdate()).created
         self.stdout.write(self.style.SUCCESS(f"Demo clinic ready: {clinic.name}"))
+        if made:
+            self.stdout.write(f"  Reliability estimates of {made[0].as_of:%Y-%m-%d} made from the demo's "
+                              f"{SYNTHETIC_INTAKES} synthetic intakes (SYN-001…).")
         for email, name, role in DEMO_USERS:
             self.stdout.write(f"  {role.label:<13} {email}  password: {DEMO_PASSWORD}")
         self.stdout.write(self.new_link_line(waiting, actor, options["base_url"]))
+
+    def synthetic_intakes(self, clinic, actor, now):
+        """SYNTHETIC_INTAKES complete tbsc-2 intakes of both bonds, every question answered, written in bulk
+        (made once): a level per client plus noise, so the items hang together as a real scale's would."""
+        codes = [f"SYN-{i:03d}" for i in range(1, SYNTHETIC_INTAKES + 1)]
+        if Client.objects.filter(clinic=clinic, code__in=codes).exists():
+            return
+        rng = random.Random(15)
+        instrument = load_instrument("tbsc-2")
+        clients = Client.objects.bulk_create([Client(clinic=clinic, code=code, created_by=actor.user) for code in codes])
+        Client.assigned.through.objects.bulk_create(
+            [Client.assigned.through(client_id=c.id, user_id=actor.user.id) for c in clients])
+        screenings, answers = [], []
+        for client in clients:
+            level = rng.uniform(0.3, 2.7)
+            visit = Visit(rng.randint(40, 400), BOTH, level)
+            given = {}
+            for section in instrument.sections(BOTH, True):
+                for item in section.items:
+                    if section.key == SAFETY:
+                        if instrument.is_asked(item, given):
+                            given[(SAFETY, item.key)] = 0
+                    elif section.key == PROTECTIVE:
+                        given[(PROTECTIVE, item.key)] = int(rng.random() < 0.3 + 0.15 * (3 - level))
+                    else:
+                        top = max(option.value for option in section.item_scale(item))
+                        given[(section.key, item.key)] = max(0, min(top, round(rng.gauss(level * top / 3, 1.0))))
+            when = now - timedelta(days=visit.days_ago)
+            screening = Screening(
+                client=client, clinician=actor.user, instrument_key="tbsc-2", kind=Screening.Kind.INTAKE,
+                status=Screening.Status.COMPLETE, abuser_in_scope=True, v2v_in_scope=True,
+                abuser_label="ex-partner", v2v_label="friend from group", notes=SYNTHETIC_NOTE,
+                started_at=when - timedelta(minutes=25), completed_at=when, completed_by=actor.user,
+                crisis_resources=clinic.crisis_resources,
+                scores=score_screening(instrument, BOTH, given, True).to_dict(),
+            )
+            screenings.append(screening)
+            answers += [Answer(screening=screening, section=section, item_key=key, answered_at=when, **answer_columns(value))
+                        for (section, key), value in given.items()]
+        Screening.objects.bulk_create(screenings)
+        Answer.objects.bulk_create(answers, batch_size=2000)
 
     def give(self, client, visit, actor, rng, partial=False):
         """Start a screening of this visit and save its answers (through the services, so flags are raised)."""
