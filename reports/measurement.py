@@ -9,7 +9,7 @@ import pandas as pd
 
 from reports.spreadsheet import safe_frame
 from screening import reliability as R
-from screening.instrument import load_instrument
+from screening.instrument import CURRENT_KEY, load_instrument
 from screening.models import ReliabilityEstimate
 
 
@@ -54,7 +54,8 @@ def _items(instrument, bond_type, stats):
 
 
 def measurement(clinic_id):
-    """[BondEstimate] of the clinic's latest estimates, oldest checklist version first, from one query."""
+    """[BondEstimate] of the clinic's latest estimates, the current checklist version first (then the others
+    in version order), from one query."""
     rows = list(ReliabilityEstimate.objects.filter(clinic_id=clinic_id).order_by("as_of"))
     latest, history = {}, {}
     for row in rows:
@@ -62,7 +63,7 @@ def measurement(clinic_id):
         latest[key] = row
         history.setdefault(key, []).append((row.as_of, row.n, row.alpha))
     result = []
-    for key in sorted(latest):
+    for key in sorted(latest, key=lambda k: (k[0] != CURRENT_KEY, k[0], k[1])):
         row = latest[key]
         instrument = load_instrument(row.instrument_key)
         result.append(BondEstimate(

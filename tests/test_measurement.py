@@ -54,13 +54,13 @@ def test_the_page_prints_the_latest_estimate_its_items_and_n_over_time(client, c
     assert "0.91 (95% interval 0.87 to 0.94), over the" in page and f"over the {len(ASKED)} items asked" in page
     assert "SD of the raw total</dt><dd class=\"col-sm-8 col-lg-9\">12.3</dd>" in page
     assert R.ELIGIBILITY_RULE in page
-    assert page.count("<td class=\"text-end\">70</td>") == len(ALL)
-    assert "<td class=\"text-end\">0.41</td>" in page and "<td class=\"text-end\">2.5</td>" in page
+    assert page.count("<td class=\"text-end text-nowrap\">70</td>") == len(ALL)
+    assert "<td class=\"text-end text-nowrap\">0.41</td>" in page and "<td class=\"text-end text-nowrap\">2.5</td>" in page
     assert ALL[0].text in page
     assert ONLY_AT_INTAKE and page.count("intake only, not in the total") == len(ONLY_AT_INTAKE)
     history = page.split("n over time")[1]
-    assert re.search(r"<td>2026-10-01</td><td class=\"text-end\">64</td><td class=\"text-end\">0.91</td>.*"
-                     r"<td>2026-09-01</td><td class=\"text-end\">31</td><td class=\"text-end\">no figures</td>", history)
+    assert re.search(r"<td>2026-10-01</td><td class=\"text-end text-nowrap\">64</td><td class=\"text-end text-nowrap\">0.91</td>.*"
+                     r"<td>2026-09-01</td><td class=\"text-end text-nowrap\">31</td><td class=\"text-end text-nowrap\">no figures</td>", history)
     assert f'href="{reverse("reports:measurement_csv")}"' in page
 
 
