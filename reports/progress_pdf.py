@@ -82,11 +82,10 @@ class ProgressReportPDF(ReportPDF):
         table.setStyle(self._grid_style())
         notes = ("Signs: warning signs endorsed. Changes are in percentage points of the maximum for answered items; "
                  "equal figures are no change.")
-        if bond.reliable_change is not None:
-            notes += " First to last screening in this period: " + bond.reliable_change.text
         if bond.compared_items_differ:
             notes += " The items answered differ between the first and the last screening."
         story = [KeepTogether(intro + [chart]), Spacer(1, 6), table, self.p(esc(notes), "muted")]
+        story += self._reliable_change(bond.reliable_change)
         came = []
         for label, change in (("Stages", bond.stages), ("Warning signs", bond.signs)):
             came.append(self.p(f"{label} since the first screening in this period", "h3"))
@@ -96,6 +95,21 @@ class ProgressReportPDF(ReportPDF):
                 came.append(self.p("Not known at one of the two, so not compared: " + esc("; ".join(change.not_known)),
                                    "muted"))
         return story + [KeepTogether(came)]
+
+    def _reliable_change(self, rc):
+        """The judgement of first to last as its own part: figures and judgement, then its basis (plain
+        paragraphs, so a long one carries on to the next page)."""
+        if rc is None:
+            return []
+        head = self.p("Reliable change, first to last screening in this period", "h3")
+        if rc.judged:
+            words = self.p(f"Raw total {rc.x1} → {rc.x2} ({rc.difference:+d}): <b>{esc(rc.judgement)}</b>")
+        else:
+            words = self.p(esc(rc.words))
+        story = [KeepTogether([head, words])]
+        if rc.basis_parts:
+            story.append(self.p(esc(" · ".join(rc.basis_parts)), "muted"))
+        return story
 
     def _protective(self):
         rows = self.report.protective

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports.views import audit, exports, filed, intake, progress
+from reports.views import audit, exports, filed, intake, measurement, progress
 
 app_name = "reports"
 
@@ -23,4 +23,6 @@ urlpatterns = [
     path("clinic/export/items.csv", exports.clinic_export_csv, {"what": "items"}, name="clinic_export_items"),
     path("clinic/audit/", audit.audit_trail, name="audit_trail"),
     path("clinic/audit.csv", audit.audit_trail_csv, name="audit_trail_csv"),
+    path("clinic/measurement/", measurement.measurement_page, name="measurement"),
+    path("clinic/measurement.csv", measurement.measurement_csv, name="measurement_csv"),
 ]

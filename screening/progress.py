@@ -95,6 +95,13 @@ class BondChange:
 
     @property
     def summary(self):
+        """The figures in words, then the judgement of reliable change (one paragraph, for plain text)."""
+        judged = self.reliable_change is not None and self.percent_delta is not None
+        return f"{self.figures} {self.reliable_change.text}" if judged else self.figures
+
+    @property
+    def figures(self):
+        """The change of the total in words, without the judgement (pages show that as its own part)."""
         if not self.screened_after and not self.screened_before:
             return "Not screened either time."
         if not self.screened_after:
@@ -107,14 +114,13 @@ class BondChange:
         delta = self.percent_delta
         if delta is None:
             return "Too many items without an answer to compare totals."
-        judged = f" {self.reliable_change.text}" if self.reliable_change is not None else ""
         if delta == 0:
-            return f"No change in the total: {self.percent_after:g}% of the maximum both times.{judged}"
+            return f"No change in the total: {self.percent_after:g}% of the maximum both times."
         direction = "lower" if delta < 0 else "higher"
         items = "" if self.same_items else (
             " The items answered differ between the two screenings, so the totals cover different questions.")
         return (f"Total {direction}: {self.percent_before:g}% → {self.percent_after:g}% of the maximum for answered "
-                f"items ({delta:+g} percentage points).{items}{judged}")
+                f"items ({delta:+g} percentage points).{items}")
 
 
 @dataclass(frozen=True)

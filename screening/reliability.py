@@ -293,6 +293,14 @@ class NotJudged:
         return ""
 
     @property
+    def basis_parts(self):
+        """The estimate this would have been judged against, when there is one."""
+        if self.estimate_date is None:
+            return ()
+        parts = (f"estimate of {self.estimate_date:%Y-%m-%d}", f"source: {self.source}")
+        return parts if self.needed is not None else (*parts, f"n = {self.n} complete intakes")
+
+    @property
     def text(self):
         return self.words
 
@@ -317,8 +325,38 @@ class ReliableChange:
     estimate_id: object
     estimate_date: date
     source: str  # "this clinic" / "pooled, 3 clinics"
+    # The estimate's own alpha over all its items and its 95 % interval (alpha above is of the items used).
+    estimate_alpha: float | None = None
+    alpha_low: float | None = None
+    alpha_high: float | None = None
 
     judged = True
+
+    @property
+    def difference(self):
+        return self.x2 - self.x1
+
+    @property
+    def items_words(self):
+        if self.all_items_shared:
+            return f"all {self.items_total} items asked at every screening"
+        return f"{self.items_used} of {self.items_total} items: judged on the items both share"
+
+    @property
+    def alpha_words(self):
+        interval = (f"95% interval {self.alpha_low:.2f} to {self.alpha_high:.2f}"
+                    if self.alpha_low is not None and self.alpha_high is not None else "")
+        if self.all_items_shared or self.estimate_alpha is None:
+            return f"α = {self.alpha:.2f}" + (f" ({interval})" if interval else "")
+        return (f"α = {self.alpha:.2f} for these items (over all {self.items_total}: {self.estimate_alpha:.2f}"
+                + (f", {interval}" if interval else "") + ")")
+
+    @property
+    def basis_parts(self):
+        """The figures behind the judgement, one short part each, for a small line under it."""
+        return (f"reliable change index {self.rci_display:+.2f}", f"n = {self.n} complete intakes", self.alpha_words,
+                f"SD = {self.sd:.1f}", self.items_words, f"estimate of {self.estimate_date:%Y-%m-%d}",
+                f"source: {self.source}", PROVISIONAL)
 
     @property
     def rci_display(self):
@@ -380,5 +418,6 @@ def judge(values_before, values_after, estimate):
         rci=rci(x1, x2, sd, alpha), x1=x1, x2=x2, items_used=len(keys), items_total=len(estimate.items),
         all_items_shared=len(keys) == len(estimate.items), alpha=alpha, sd=sd, n=estimate.n,
         estimate_id=estimate.id, estimate_date=estimate.as_of, source=estimate.source_text,
+        estimate_alpha=estimate.alpha, alpha_low=estimate.alpha_low, alpha_high=estimate.alpha_high,
     )
 

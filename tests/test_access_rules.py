@@ -88,6 +88,8 @@ RULES = {
     "reports:export_retry": Rule("export", ("post",), record="export"),
     "reports:audit_trail": Rule("admin"),
     "reports:audit_trail_csv": Rule("admin"),
+    "reports:measurement": Rule("admin"),
+    "reports:measurement_csv": Rule("admin"),
     "clinicians:invitation_accept": Rule("public"),
     "healthz": Rule("public"),
     "login": Rule("public", ("get", "post")),

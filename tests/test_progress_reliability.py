@@ -75,10 +75,13 @@ def test_the_progress_page_judges_the_change_against_the_clinics_estimate(
     assert row.has_figures
     _rescreened(client_record, clinician, make_screening, before=3, after=0)
     page = " ".join(logged_in.get(reverse("reports:client_progress", args=[client_record.id])).content.decode().split())
-    assert "lower beyond measurement error (reliable change index -" in page
-    assert f"against the reliability estimate of {row.as_of:%Y-%m-%d} (this clinic: n = 60 complete intakes" in page
-    assert "provisional, estimated locally" in page
-    assert "judged on all" not in page.lower() or "items asked at every screening" in page
+    # The judgement is its own part, beside the figures, in words; then a small line with its basis.
+    assert re.search(r"Raw total \d+ → \d+ \(-\d+\): <strong class=\"rc-judgement\">lower beyond measurement error</strong>", page)
+    basis = re.search(r'<p class="small text-body-secondary mb-0 rc-basis">(.*?)</p>', page).group(1)
+    assert basis.startswith("reliable change index -")
+    assert re.search(r"n = 60 complete intakes · α = 0\.\d\d \(95% interval 0\.\d\d to 0\.\d\d\) · SD = \d+\.\d · "
+                     rf"all \d+ items asked at every screening · estimate of {row.as_of:%Y-%m-%d} · source: this clinic · "
+                     r"provisional, estimated locally$", basis), basis
     assert not re.search(r"improv|worse|better|good news", page, re.I)
 
 
@@ -111,13 +114,16 @@ def test_the_progress_pdf_prints_the_judgement_of_first_to_last(logged_in, clini
     _rescreened(client_record, clinician, make_screening, before=3, after=0)
     response = logged_in.get(reverse("reports:progress_pdf", args=[client_record.id]))
     text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages))
-    assert "First to last screening in this period: Raw total" in text
-    assert "lower beyond measurement error" in text and "provisional, estimated locally" in text
+    assert "Reliable change, first to last screening in this period Raw total" in text
+    assert re.search(r"Raw total \d+ → \d+ \(-\d+\): lower beyond measurement error reliable change index -\d+\.\d\d · "
+                     r"n = 60 complete intakes · α = 0\.\d\d \(95% interval 0\.\d\d to 0\.\d\d\) · SD = \d+\.\d · "
+                     r"all \d+ items asked at every screening · estimate of \d{4}-\d\d-01 · source: this clinic · "
+                     r"provisional, estimated locally", text), text
 
 
 def test_without_an_estimate_the_pdf_says_so(logged_in, client_record, clinician, make_screening):
     _rescreened(client_record, clinician, make_screening, before=3, after=0)
     response = logged_in.get(reverse("reports:progress_pdf", args=[client_record.id]))
     text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages))
-    assert "First to last screening in this period: Whether this change is beyond measurement error is not judged: " \
-           "no reliability estimate has been made" in text  # (a page break may follow)
+    assert "Reliable change, first to last screening in this period Whether this change is beyond measurement error " \
+           "is not judged: no reliability estimate has been made" in text  # (a page break may follow)

@@ -14,10 +14,12 @@ from clinicians.forms import AssignmentForm
 from screening import audit_actions as A
 from screening import clients, schedule
 from screening.forms.clients import ClientForm, ScheduleForm
-from screening.history import history_row, local_date, timepoints
+from screening.estimates import EstimateLookup
+from screening.history import bond_titles, history_row, local_date, points, timepoints
 from screening.instrument import load_instrument
 from screening.links import row_link
 from screening.models import Screening
+from screening.progress import changes
 from screening.scoping import caseload_flags_for, caseload_for, clients_for, get_client_for_user, screenings_for
 
 HOME_LIST_LIMIT = 25  # per group; a clinic admin's whole clinic can be thousands of clients
@@ -97,6 +99,7 @@ def client_detail(request, client_id):
     last = local_date(max(s.completed_at for s in completed)) if completed else None
     record(A.CLIENT_VIEWED, Actor.from_request(request), obj=client)
     return render(request, "screening/client_detail.html", {
+        "change": latest_change(client, completed, marks),
         "client": client,
         "history": [history_row(s, instrument, marks) for s in screenings],
         "bond_types": instrument.bond_types,
@@ -107,6 +110,22 @@ def client_detail(request, client_id):
         "flags": flags,
         "open_flags": sorted((f for f in flags if f.is_open), key=lambda f: (f.tier, f.raised_at)),
     })
+
+
+def latest_change(client, completed, marks):
+    """The latest completed re-screen compared with the previous completed screening of its checklist
+    version (a screening.progress.Comparison, judged against the clinic's estimates), or None. Only those
+    two screenings are compared, so the work does not grow with the client's history."""
+    done = sorted(completed, key=lambda s: s.completed_at)
+    if not done or done[-1].kind == Screening.Kind.INTAKE:
+        return None
+    latest = done[-1]
+    pair = [s for s in done if s.instrument_key == latest.instrument_key][-2:]
+    if len(pair) < 2:
+        return None
+    found = changes(points(pair, marks), bond_titles(load_instrument(latest.instrument_key)),
+                    EstimateLookup.for_clinic(client.clinic_id))
+    return found.since_first
 
 
 @require_http_methods(["GET", "POST"])
