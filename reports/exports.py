@@ -96,7 +96,6 @@ def _bond_columns(bond):
 
 
 NOT_PAIRED = dict.fromkeys(RCI_COLUMNS, "")  # the first screening of a bond: nothing compared, never "0"
-_NO_VALUE = 255  # an item not answered on its scale, in SincePrevious's packed values
 
 
 class SincePrevious:
@@ -106,38 +105,34 @@ class SincePrevious:
     screening.estimates picks for the later screening's date.
 
     Call it with every row in completion order. Between rows it keeps, per client, version, bond and label,
-    only the latest screening's item values, packed as bytes (a byte per item, positions shared per
-    version and bond): about 150 bytes each. Estimates are read once per clinic (EstimateLookup)."""
+    only the latest screening's item values, packed as bytes: whether its total was scored, which items
+    were answered (an index into the few distinct sets of answered items seen, kept once each) and a byte
+    per value; about 150 bytes each with the key. Estimates are read once per clinic (EstimateLookup)."""
 
     def __init__(self):
-        self._previous = {}  # packed key -> bytes: scored (0/1), then one value per known item position
-        self._positions = {}  # (instrument, bond) -> {item key: position}, append-only
+        self._previous = {}  # key (bytes) -> scored (1 byte), item set (3 bytes), one byte per value
+        self._item_sets = {}  # (item key, ...) -> its index in _items
+        self._items = []
         self._lookups = {}  # clinic id -> EstimateLookup
 
-    def _pack(self, instrument, bond_type, scored, values):
-        where = self._positions.setdefault((instrument, bond_type), {})
-        placed = []
-        for key, value in values:
-            if not 0 <= value < _NO_VALUE:
-                raise ValueError(f"item value {value!r} of {key} is outside 0 to {_NO_VALUE - 1}")
-            placed.append((where.setdefault(key, len(where)), value))
-        packed = bytearray([_NO_VALUE]) * (len(where) + 1)
-        packed[0] = 1 if scored else 0
-        for position, value in placed:
-            packed[position + 1] = value
-        return bytes(packed)
+    def _pack(self, scored, values):
+        keys, numbers = zip(*values) if values else ((), ())
+        index = self._item_sets.get(keys)
+        if index is None:
+            index = self._item_sets[keys] = len(self._items)
+            self._items.append(keys)
+        return bytes((1 if scored else 0,)) + index.to_bytes(3, "big") + bytes(numbers)  # ValueError past 255
 
-    def _unpack(self, instrument, bond_type, packed):
-        keys = list(self._positions[(instrument, bond_type)])
-        return {keys[n]: value for n, value in enumerate(packed[1:]) if value != _NO_VALUE}
+    def _unpack(self, packed):
+        return dict(zip(self._items[int.from_bytes(packed[1:4], "big")], packed[4:]))
 
     def __call__(self, clinic_id, client_id, instrument, label, day, bond):
         """The RCI columns of one row: bond is the stored bond's dict, day the screening's local date."""
         bond_type = bond["bond_type"]
-        values = [tuple(pair) for pair in bond.get("values") or ()]
+        values = bond.get("values") or ()
         key = client_id.bytes + "\x1f".join((instrument, bond_type, label)).encode()
         previous = self._previous.get(key)
-        self._previous[key] = self._pack(instrument, bond_type, bond["scored"], values)
+        self._previous[key] = self._pack(bond["scored"], values)
         if previous is None:
             return NOT_PAIRED
         if not previous[0] or not bond["scored"]:
@@ -146,7 +141,7 @@ class SincePrevious:
         if lookup is None:
             lookup = self._lookups[clinic_id] = EstimateLookup.for_clinic(clinic_id)
         estimate = lookup(instrument, bond_type, day)
-        return self.columns(reliability.judge(self._unpack(instrument, bond_type, previous), dict(values), estimate))
+        return self.columns(reliability.judge(self._unpack(previous), dict(values), estimate))
 
     @staticmethod
     def columns(result):
