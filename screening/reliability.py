@@ -262,6 +262,17 @@ class EstimateData:
     def source_text(self):
         return source_text(self.source, self.clinics)
 
+    def subset_figures(self, positions):
+        """(alpha, SD) of the raw total over the items at these positions of `items` (a tuple), from the
+        stored covariance; remembered per set of positions, as an export judges thousands of pairs against
+        one estimate (kept beside the fields: it takes no part in equality or the stored estimate)."""
+        known = self.__dict__.setdefault("_subsets", {})
+        figures = known.get(positions)
+        if figures is None:
+            cov = np.asarray(self.covariance, dtype=float)[np.ix_(positions, positions)]
+            figures = known[positions] = (alpha_from_covariance(cov), sd_from_covariance(cov))
+        return figures
+
     @property
     def needed_words(self):
         whose = "this clinic" if self.source == CLINIC else f"the pooled clinics ({self.clinics})"
@@ -368,9 +379,7 @@ def judge(values_before, values_after, estimate):
         return NotJudged(f"fewer than 2 of the bond's items asked at every screening were answered both times "
                          f"({len(shared)} of {len(estimate.items)}).", estimate.id, estimate.as_of,
                          estimate.source_text, estimate.n)
-    cov = np.asarray(estimate.covariance, dtype=float)[np.ix_(shared, shared)]
-    alpha = alpha_from_covariance(cov)
-    sd = sd_from_covariance(cov)
+    alpha, sd = estimate.subset_figures(tuple(shared))
     if alpha is None or alpha >= 1 or sd <= 0:
         return NotJudged("the estimate shows no measurement error for these items (α of 1 or more, or a total "
                          "that never varies), so a change cannot be weighed against it.", estimate.id,
