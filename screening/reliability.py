@@ -266,10 +266,15 @@ class EstimateData:
         """(alpha, SD) of the raw total over the items at these positions of `items` (a tuple), from the
         stored covariance; remembered per set of positions, as an export judges thousands of pairs against
         one estimate (kept beside the fields: it takes no part in equality or the stored estimate)."""
-        known = self.__dict__.setdefault("_subsets", {})
+        known = self.__dict__.get("_subsets")
+        if known is None or len(known) > 10_000:  # bounded: answered item sets can be many
+            known = self.__dict__["_subsets"] = {}
         figures = known.get(positions)
         if figures is None:
-            cov = np.asarray(self.covariance, dtype=float)[np.ix_(positions, positions)]
+            matrix = self.__dict__.get("_covariance")
+            if matrix is None:
+                matrix = self.__dict__["_covariance"] = np.asarray(self.covariance, dtype=float)
+            cov = matrix[np.ix_(positions, positions)]
             figures = known[positions] = (alpha_from_covariance(cov), sd_from_covariance(cov))
         return figures
 
