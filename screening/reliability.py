@@ -377,9 +377,14 @@ def judge(values_before, values_after, estimate):
                          estimate.needed)
     if not values_before or not values_after:
         return NO_VALUES
-    before, after = dict(values_before), dict(values_after)
-    shared = [i for i, key in enumerate(estimate.items) if key in before and key in after]
-    keys = [estimate.items[i] for i in shared]
+    before = values_before if isinstance(values_before, dict) else dict(values_before)
+    after = values_after if isinstance(values_after, dict) else dict(values_after)
+    shared, x1, x2 = [], 0, 0  # the estimate's items answered both times, and their raw totals
+    for i, key in enumerate(estimate.items):
+        if key in before and key in after:
+            shared.append(i)
+            x1 += before[key]
+            x2 += after[key]
     if len(shared) < 2:
         return NotJudged(f"fewer than 2 of the bond's items asked at every screening were answered both times "
                          f"({len(shared)} of {len(estimate.items)}).", estimate.id, estimate.as_of,
@@ -389,10 +394,9 @@ def judge(values_before, values_after, estimate):
         return NotJudged("the estimate shows no measurement error for these items (α of 1 or more, or a total "
                          "that never varies), so a change cannot be weighed against it.", estimate.id,
                          estimate.as_of, estimate.source_text, estimate.n)
-    x1, x2 = sum(before[k] for k in keys), sum(after[k] for k in keys)
     return ReliableChange(
-        rci=rci(x1, x2, sd, alpha), x1=x1, x2=x2, items_used=len(keys), items_total=len(estimate.items),
-        all_items_shared=len(keys) == len(estimate.items), alpha=alpha, sd=sd, n=estimate.n,
+        rci=rci(x1, x2, sd, alpha), x1=x1, x2=x2, items_used=len(shared), items_total=len(estimate.items),
+        all_items_shared=len(shared) == len(estimate.items), alpha=alpha, sd=sd, n=estimate.n,
         estimate_id=estimate.id, estimate_date=estimate.as_of, source=estimate.source_text,
     )
 
