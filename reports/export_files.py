@@ -33,27 +33,40 @@ _LITERAL_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
 _CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
 
 
-def _text_cell(ref, value):
+def _text_element(value):
     if "_x" in value:
         value = _LITERAL_ESCAPE.sub(r"_x005F\1", value)
     value = value.translate(_XML_TEXT)
     if _CONTROL.search(value):
         value = _CONTROL.sub(lambda match: f"_x{ord(match.group(1)):04X}_", value)
     space = ' xml:space="preserve"' if value != value.strip() else ""
-    return f'<c r="{ref}" t="inlineStr"><is><t{space}>{value}</t></is></c>'
+    return f"<t{space}>{value}</t>"
+
+
+_TEXT_ELEMENTS = {}  # the <t> of text values seen lately: most columns repeat a few values row after row
+
+
+def _text_cell(ref, value):
+    element = _TEXT_ELEMENTS.get(value)
+    if element is None:
+        if len(_TEXT_ELEMENTS) > 4096:
+            _TEXT_ELEMENTS.clear()
+        element = _TEXT_ELEMENTS[value] = _text_element(value)
+    return f'<c r="{ref}" t="inlineStr"><is>{element}</is></c>'
 
 
 def _row_xml(number, values, columns):
+    row = str(number)
     cells = []
-    for column, value in enumerate(values):
+    for column, value in zip(columns, values):
         if value is None or value == "":
             continue  # an empty cell
         if value.__class__ is str:
-            cells.append(_text_cell(f"{columns[column]}{number}", value))
+            cells.append(_text_cell(column + row, value))
         elif isinstance(value, float) and not math.isfinite(value):
             continue
         else:
-            cells.append(f'<c r="{columns[column]}{number}"><v>{int(value) if isinstance(value, bool) else value!r}</v></c>')
+            cells.append(f'<c r="{column}{row}"><v>{int(value) if isinstance(value, bool) else value!r}</v></c>')
     return f'<row r="{number}">{"".join(cells)}</row>'
 
 

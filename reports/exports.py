@@ -27,8 +27,11 @@ from django.db.models.functions import Cast, Coalesce, Concat, RowNumber
 from django.utils import timezone
 
 from reports.spreadsheet import safe_cell, safe_frame, safe_row
+from screening import reliability
+from screening.estimates import EstimateLookup
 from screening.instrument import load_instrument
 from screening.models import Amendment, Answer, plain_answer
+from screening.progress import NOT_SCORED
 from screening.scoring import ANSWERED, NOT_KNOWN
 
 CHUNK = 2000
@@ -38,8 +41,11 @@ SCORE_COLUMNS = [
     "contact", "items", "answered", "without_answer", "total", "maximum", "percent", "stages_endorsed",
     "stages_not_known", "signs_endorsed", "signs_not_known", "signs_applicable", "indicators_endorsed",
     "indicators_not_known", "indicators_applicable", "safety_flags", "protective_endorsed", "protective_items",
-    "administration",  # last: columns that came before keep their places in existing spreadsheets
+    "administration",  # columns that came before keep their places in existing spreadsheets
+    # Reliable change since the previous screening of the same bond and relationship (SincePrevious).
+    "rci", "rci_judgement", "rci_items", "rci_estimate_id", "rci_estimate_date",
 ]
+RCI_COLUMNS = SCORE_COLUMNS[-5:]
 # The one-client history (identified, for the clinician) also carries the relationship's label, who
 # gave each screening and why each correction was made; free text stays out of the de-identified files.
 HISTORY_COLUMNS = SCORE_COLUMNS + ["label", "clinician", "amendment_reasons"]
@@ -53,7 +59,7 @@ def pseudonym(kind, value):
 
 SCREENING_FIELDS = (
     "id", "client_id", "completed_at", "amended_at", "kind", "instrument_key", "scores", "abuser_contact",
-    "v2v_contact", "abuser_label", "v2v_label", "self_report", "seq", "intake_at",
+    "v2v_contact", "abuser_label", "v2v_label", "self_report", "client__clinic_id", "seq", "intake_at",
 )
 
 
@@ -89,9 +95,72 @@ def _bond_columns(bond):
     }
 
 
-def _screening_rows(row, client_label, reasons=(), clinician=""):
+NOT_PAIRED = dict.fromkeys(RCI_COLUMNS, "")  # the first screening of a bond: nothing compared, never "0"
+
+
+class SincePrevious:
+    """The RCI columns of each score row: the reliable change of the bond since the client's previous
+    completed screening of the same checklist version, bond and relationship label (the pair the progress
+    page compares; a new label starts over), judged by screening.reliability against the estimate
+    screening.estimates picks for the later screening's date.
+
+    Call it with every row in completion order. Between rows it keeps, per client, version, bond and label,
+    only the latest screening's item values, packed as bytes: whether its total was scored, which items
+    were answered (an index into the few distinct sets of answered items seen, kept once each) and a byte
+    per value; about 150 bytes each with the key. Estimates are read once per clinic (EstimateLookup)."""
+
+    def __init__(self):
+        self._previous = {}  # key (bytes) -> scored (1 byte), item set (3 bytes), one byte per value
+        self._item_sets = {}  # (item key, ...) -> its index in _items
+        self._items = []
+        self._lookups = {}  # clinic id -> EstimateLookup
+
+    def _pack(self, scored, values):
+        keys, numbers = zip(*values) if values else ((), ())
+        index = self._item_sets.get(keys)
+        if index is None:
+            index = self._item_sets[keys] = len(self._items)
+            self._items.append(keys)
+        return bytes((1 if scored else 0,)) + index.to_bytes(3, "big") + bytes(numbers)  # ValueError past 255
+
+    def _unpack(self, packed):
+        return dict(zip(self._items[int.from_bytes(packed[1:4], "big")], packed[4:]))
+
+    def __call__(self, clinic_id, client_id, instrument, label, day, bond):
+        """The RCI columns of one row: bond is the stored bond's dict, day the screening's local date."""
+        bond_type = bond["bond_type"]
+        values = bond.get("values") or ()
+        key = client_id.bytes + "\x1f".join((instrument, bond_type, label)).encode()
+        previous = self._previous.get(key)
+        self._previous[key] = self._pack(bond["scored"], values)
+        if previous is None:
+            return NOT_PAIRED
+        if not previous[0] or not bond["scored"]:
+            return self.columns(NOT_SCORED)
+        lookup = self._lookups.get(clinic_id)
+        if lookup is None:
+            lookup = self._lookups[clinic_id] = EstimateLookup.for_clinic(clinic_id)
+        estimate = lookup(instrument, bond_type, day)
+        return self.columns(reliability.judge(self._unpack(previous), dict(values), estimate))
+
+    @staticmethod
+    def columns(result):
+        """The RCI columns of a reliability.ReliableChange or NotJudged."""
+        day = result.estimate_date.isoformat() if result.estimate_date else ""
+        estimate_id = "" if result.estimate_id is None else result.estimate_id
+        if result.judged:
+            return {"rci": round(result.rci, 2) + 0.0, "rci_judgement": result.judgement,
+                    "rci_items": f"{result.items_used} of {result.items_total}", "rci_estimate_id": estimate_id,
+                    "rci_estimate_date": day}
+        return {"rci": "", "rci_judgement": f"not judged: {result.reason}", "rci_items": "",
+                "rci_estimate_id": estimate_id, "rci_estimate_date": day}
+
+
+def _screening_rows(row, client_label, since, reasons=(), clinician=""):
+    """The score rows of one screening (a row of SCREENING_FIELDS), one per bond; since: the export's
+    SincePrevious, fed every row in completion order."""
     (sid, client_id, completed_at, amended_at, kind, instrument_key, stored, abuser_contact, v2v_contact,
-     abuser_label, v2v_label, self_report, seq, intake_at) = row
+     abuser_label, v2v_label, self_report, clinic_id, seq, intake_at) = row
     day = timezone.localtime(completed_at).date()
     base = {
         "screening": pseudonym("screening", sid) if client_label is None else str(sid),
@@ -110,7 +179,8 @@ def _screening_rows(row, client_label, reasons=(), clinician=""):
     contacts = {"abuser": abuser_contact, "v2v": v2v_contact}
     labels = {"abuser": abuser_label, "v2v": v2v_label}
     for bond in stored["bonds"]:
-        row = {**base, **_bond_columns(bond), "contact": contacts.get(bond["bond_type"], "")}
+        row = {**base, **_bond_columns(bond), "contact": contacts.get(bond["bond_type"], ""),
+               **since(clinic_id, client_id, instrument_key, labels.get(bond["bond_type"]) or "", day, bond)}
         if client_label is not None:
             row.update(label=labels.get(bond["bond_type"], ""), clinician=clinician,
                        amendment_reasons=" | ".join(reasons))
@@ -138,9 +208,10 @@ def score_frames(screenings, client_label=None):
         clinicians = {s.id: s.clinician_names for s in completed.select_related("clinician", "completed_by")}
     stream = _with_timepoints(completed).order_by("completed_at", "id").values_list(*SCREENING_FIELDS).iterator(
         chunk_size=CHUNK)
+    since = SincePrevious()
     for batch in _batches(stream, CHUNK):
         rows = [row for r in batch
-                for row in _screening_rows(r, client_label, reasons.get(r[0], ()), clinicians.get(r[0], ""))]
+                for row in _screening_rows(r, client_label, since, reasons.get(r[0], ()), clinicians.get(r[0], ""))]
         yield safe_frame(pd.DataFrame(rows, columns=columns))
 
 
@@ -214,10 +285,11 @@ def score_row_batches(screenings, size=None, order=None):
     """The de-identified score rows (lists in SCORE_COLUMNS order, text made safe), one list per batch
     of completed screenings, each with the number of screenings it covers (the job's progress)."""
     order = order or CompletionOrder(screenings)
+    since = SincePrevious()
     for batch in order.batches(JOB_SCREENING_FIELDS, size):
         rows = []
         for row, n in batch:
-            for out in _screening_rows((*row, *order.timepoint(n)), None):
+            for out in _screening_rows((*row, *order.timepoint(n)), None, since):
                 rows.append(safe_row([out[column] for column in SCORE_COLUMNS]))
         yield rows, len(batch)
 
@@ -339,6 +411,18 @@ COLUMN_NOTES = {
     "indicators_endorsed": "bond-specific indicators endorsed, as for stages",
     "indicators_not_known": "bond-specific indicators none of whose items has an answer on the scale",
     "protective_endorsed": "protective factors answered 'Yes' (context items are not counted)",
+    "rci": "reliable change index (Jacobson & Truax, 1991) of this bond's raw total since the client's previous "
+           "screening of the same checklist version, bond and relationship label, over the items answered on the "
+           "scale both times; 2 decimals. Empty when not judged, and at the first screening of a bond or "
+           "relationship (nothing to compare)",
+    "rci_judgement": "lower beyond measurement error or higher beyond measurement error (|rci| > 1.96), within "
+                     "measurement error, or 'not judged: ' and why; says nothing clinical, only whether the "
+                     "difference is larger than the checklist's own noise. Empty at a first screening",
+    "rci_items": "items the judgement summed, of the estimate's items (those asked at every screening): "
+                 "'21 of 26'; items without an answer at either screening are left out, never read as change",
+    "rci_estimate_id": "the clinic's reliability estimate the pair was judged against (or that had too few complete "
+                       "intakes to judge it); its figures are on the Measurement page. Provisional, estimated locally",
+    "rci_estimate_date": "the date of that estimate (the start of the month it was made for)",
 }
 
 

@@ -20,11 +20,15 @@ def no_estimates(instrument_key, bond_type, completed_on):
     return None
 
 
+# A pair one of whose totals is not scored (too few items answered) is not judged (the exports say the same).
+NOT_SCORED = reliability.NotJudged("too many items without an answer to compare totals.")
+
+
 def judge_pair(before, after, base, current, bond_type, lookup=None):
     """The reliable change of one bond from `base` to `current` (Points; BondScores before/after): a
     reliability.ReliableChange, or a reliability.NotJudged saying why not."""
     if not before.scored or not after.scored:
-        return reliability.NotJudged("too many items without an answer to compare totals.")
+        return NOT_SCORED
     estimate = (lookup or no_estimates)(current.instrument, bond_type, max(base.date, current.date))
     return reliability.judge(before.value_map, after.value_map, estimate)
 

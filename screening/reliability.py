@@ -262,6 +262,22 @@ class EstimateData:
     def source_text(self):
         return source_text(self.source, self.clinics)
 
+    def subset_figures(self, positions):
+        """(alpha, SD) of the raw total over the items at these positions of `items` (a tuple), from the
+        stored covariance; remembered per set of positions, as an export judges thousands of pairs against
+        one estimate (kept beside the fields: it takes no part in equality or the stored estimate)."""
+        known = self.__dict__.get("_subsets")
+        if known is None or len(known) > 10_000:  # bounded: answered item sets can be many
+            known = self.__dict__["_subsets"] = {}
+        figures = known.get(positions)
+        if figures is None:
+            matrix = self.__dict__.get("_covariance")
+            if matrix is None:
+                matrix = self.__dict__["_covariance"] = np.asarray(self.covariance, dtype=float)
+            cov = matrix[np.ix_(positions, positions)]
+            figures = known[positions] = (alpha_from_covariance(cov), sd_from_covariance(cov))
+        return figures
+
     @property
     def needed_words(self):
         whose = "this clinic" if self.source == CLINIC else f"the pooled clinics ({self.clinics})"
@@ -399,24 +415,26 @@ def judge(values_before, values_after, estimate):
                          estimate.needed)
     if not values_before or not values_after:
         return NO_VALUES
-    before, after = dict(values_before), dict(values_after)
-    shared = [i for i, key in enumerate(estimate.items) if key in before and key in after]
-    keys = [estimate.items[i] for i in shared]
+    before = values_before if isinstance(values_before, dict) else dict(values_before)
+    after = values_after if isinstance(values_after, dict) else dict(values_after)
+    shared, x1, x2 = [], 0, 0  # the estimate's items answered both times, and their raw totals
+    for i, key in enumerate(estimate.items):
+        if key in before and key in after:
+            shared.append(i)
+            x1 += before[key]
+            x2 += after[key]
     if len(shared) < 2:
         return NotJudged(f"fewer than 2 of the bond's items asked at every screening were answered both times "
                          f"({len(shared)} of {len(estimate.items)}).", estimate.id, estimate.as_of,
                          estimate.source_text, estimate.n)
-    cov = np.asarray(estimate.covariance, dtype=float)[np.ix_(shared, shared)]
-    alpha = alpha_from_covariance(cov)
-    sd = sd_from_covariance(cov)
+    alpha, sd = estimate.subset_figures(tuple(shared))
     if alpha is None or alpha >= 1 or sd <= 0:
         return NotJudged("the estimate shows no measurement error for these items (α of 1 or more, or a total "
                          "that never varies), so a change cannot be weighed against it.", estimate.id,
                          estimate.as_of, estimate.source_text, estimate.n)
-    x1, x2 = sum(before[k] for k in keys), sum(after[k] for k in keys)
     return ReliableChange(
-        rci=rci(x1, x2, sd, alpha), x1=x1, x2=x2, items_used=len(keys), items_total=len(estimate.items),
-        all_items_shared=len(keys) == len(estimate.items), alpha=alpha, sd=sd, n=estimate.n,
+        rci=rci(x1, x2, sd, alpha), x1=x1, x2=x2, items_used=len(shared), items_total=len(estimate.items),
+        all_items_shared=len(shared) == len(estimate.items), alpha=alpha, sd=sd, n=estimate.n,
         estimate_id=estimate.id, estimate_date=estimate.as_of, source=estimate.source_text,
         estimate_alpha=estimate.alpha, alpha_low=estimate.alpha_low, alpha_high=estimate.alpha_high,
     )
