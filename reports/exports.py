@@ -101,8 +101,9 @@ NOT_PAIRED = dict.fromkeys(RCI_COLUMNS, "")  # the first screening of a bond: no
 
 class SincePrevious:
     """The RCI columns of each score row: the reliable change of the bond since the client's previous
-    completed screening of the same checklist version, bond and relationship label (the pair the progress
-    page compares; a new label starts over), judged by screening.reliability against the estimate
+    completed screening of the same checklist version, bond and relationship label that screened the bond
+    (a new label starts over; unlike the progress page's "since the previous screening", a screening that
+    left the bond out, or was about another relationship, is skipped over, not compared), judged by screening.reliability against the estimate
     screening.estimates picks for the later screening's date.
 
     Call it with every row in completion order. Between rows it keeps, per client, version, bond and label,
@@ -421,7 +422,8 @@ COLUMN_NOTES = {
     "indicators_not_known": "bond-specific indicators none of whose items has an answer on the scale",
     "protective_endorsed": "protective factors answered 'Yes' (context items are not counted)",
     "rci": "reliable change index (Jacobson & Truax, 1991) of this bond's raw total since the client's previous "
-           "screening of the same checklist version, bond and relationship label, over the items answered on the "
+           "screening of the same checklist version that screened this bond about the same relationship label "
+           "(screenings in between without it are skipped over), over the items answered on the "
            "scale both times; 2 decimals. Empty when not judged, and at the first screening of a bond or "
            "relationship (nothing to compare)",
     "rci_judgement": "lower beyond measurement error or higher beyond measurement error (|rci| > 1.96), within "

@@ -103,7 +103,7 @@ class ProgressReportPDF(ReportPDF):
             return []
         head = self.p("Reliable change, first to last screening in this period", "h3")
         if rc.judged:
-            words = self.p(f"Raw total {rc.x1} → {rc.x2} ({rc.difference:+d}): <b>{esc(rc.judgement)}</b>")
+            words = self.p(f"Total of the {rc.items_used} items judged: {rc.x1} → {rc.x2} ({rc.difference:+d}): <b>{esc(rc.judgement)}</b>")
         else:
             words = self.p(esc(rc.words))
         story = [KeepTogether([head, words])]

@@ -22,7 +22,7 @@
 import logging
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -72,6 +72,9 @@ def _instrument_keys(clinic_ids, before):
     return sorted(keys | {CURRENT_KEY})
 
 
+ANSWER_CHUNK = 5000
+
+
 def _answer_sets(clinic_ids, instrument_key, bond_type, before):
     """({screening id: {item_key: int | state}}, {screening id: clinic id}) of the scope's completed intakes
     of this version that screened this bond, completed before `before`."""
@@ -80,10 +83,13 @@ def _answer_sets(clinic_ids, instrument_key, bond_type, before):
         instrument_key=instrument_key, completed_at__lt=before, **{f"{bond_type}_in_scope": True},
     ).values_list("id", "client__clinic_id"))
     sets = {sid: {} for sid in screenings}
-    rows = Answer.objects.filter(screening_id__in=list(screenings), section=bond_type).values_list(
-        "screening_id", "item_key", "value", "state")
-    for sid, key, value, state in rows.iterator(chunk_size=20_000):
-        sets[sid][key] = plain_answer(value, state)
+    ids = list(screenings)
+    # In chunks: a pool can hold more intakes than a statement may bind parameters (65,535 on PostgreSQL).
+    for start in range(0, len(ids), ANSWER_CHUNK):
+        rows = Answer.objects.filter(screening_id__in=ids[start:start + ANSWER_CHUNK], section=bond_type).values_list(
+            "screening_id", "item_key", "value", "state")
+        for sid, key, value, state in rows.iterator(chunk_size=20_000):
+            sets[sid][key] = plain_answer(value, state)
     return sets, screenings
 
 
@@ -112,6 +118,10 @@ def compute_month(as_of=None, resamples=R.BOOTSTRAP_RESAMPLES):
     """Write this month's estimates for every clinic that has none yet (as_of: any day of the month;
     default this month). Returns a MonthResult; running it again for the same month writes nothing."""
     as_of = first_of_month(as_of or timezone.localdate())
+    if as_of > first_of_month(timezone.localdate()):
+        # Rows are never deleted, and no month earlier than a clinic's latest is ever added: a future
+        # month written now would block every month until then.
+        raise ValueError(f"Estimates cannot be made for a month that has not begun ({as_of:%Y-%m}).")
     result = MonthResult(as_of)
     clinics = list(Clinic.objects.order_by("pk"))
     for clinic_ids, source, served in _scopes(clinics):
@@ -269,9 +279,13 @@ def is_scheduled():
     return False
 
 
-def schedule_next(now=None, at_once=False):
-    """Queue the next run (02:00 on the first of next month; at_once: now), unless one is already
-    waiting. A backend that cannot run a job later (the immediate one) gets none."""
+RETRY_AFTER = timedelta(hours=1)
+
+
+def schedule_next(now=None, at_once=False, retry=False):
+    """Queue the next run (02:00 on the first of next month; at_once: now; retry: in an hour, after a
+    run that failed, so its month is not lost), unless one is already waiting. A backend that cannot
+    run a job later (the immediate one) gets none."""
     from screening.tasks import estimate_reliability
 
     backend = estimate_reliability.get_backend()
@@ -281,4 +295,6 @@ def schedule_next(now=None, at_once=False):
         return None
     if at_once:
         return estimate_reliability.enqueue()
+    if retry:
+        return estimate_reliability.using(run_after=(now or timezone.now()) + RETRY_AFTER).enqueue()
     return estimate_reliability.using(run_after=next_run(now)).enqueue()

@@ -380,11 +380,12 @@ class ReliableChange:
 
     @property
     def judgement(self):
-        return judgement(self.rci)
+        # On the index as printed, so "+1.96" never reads "beyond": the rule is |RCI| > 1.96.
+        return judgement(self.rci_display)
 
     @property
     def words(self):
-        return (f"Raw total {self.x1} → {self.x2} ({self.x2 - self.x1:+d}): {self.judgement} "
+        return (f"Total of the {self.items_used} items judged: {self.x1} → {self.x2} ({self.x2 - self.x1:+d}): {self.judgement} "
                 f"(reliable change index {self.rci_display:+.2f}).")
 
     @property
@@ -432,6 +433,10 @@ def judge(values_before, values_after, estimate):
         return NotJudged("the estimate shows no measurement error for these items (α of 1 or more, or a total "
                          "that never varies), so a change cannot be weighed against it.", estimate.id,
                          estimate.as_of, estimate.source_text, estimate.n)
+    if alpha <= 0:
+        return NotJudged(f"these items do not measure one thing consistently in the estimate (α = {alpha:.2f} for "
+                         "them), so a change cannot be weighed against it.", estimate.id, estimate.as_of,
+                         estimate.source_text, estimate.n)
     return ReliableChange(
         rci=rci(x1, x2, sd, alpha), x1=x1, x2=x2, items_used=len(shared), items_total=len(estimate.items),
         all_items_shared=len(shared) == len(estimate.items), alpha=alpha, sd=sd, n=estimate.n,

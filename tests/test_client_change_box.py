@@ -28,7 +28,7 @@ def test_the_box_shows_figures_and_the_judgement_of_the_latest_re_screen(
     box = page.split('aria-labelledby="change-h"')[1].split("</section>")[0]
     assert "Re-screen 1" in box and "Re-screen 2" in box and "Intake" not in box
     assert "Total lower:" in box
-    assert re.search(r'Raw total \d+ → 0 \(-\d+\): <strong class="rc-judgement">lower beyond measurement error</strong>', box)
+    assert re.search(r'Total of the \d+ items judged: \d+ → 0 \(-\d+\): <strong class="rc-judgement">lower beyond measurement error</strong>', box)
     assert f"estimate of {row.as_of:%Y-%m-%d} · source: this clinic · provisional, estimated locally" in box
     assert "n = 60 complete intakes" in box and "95% interval" in box
 

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -118,7 +118,8 @@ def test_declined_not_asked_rescreens_drafts_late_and_other_versions_are_left_ou
     assert estimate(clinic, instrument_key="tbsc-1").n == 5  # a version of its own
 
 
-def test_other_clinics_are_used_only_when_both_opted_in(clinic, clinician, other_clinic, outsider):
+def test_other_clinics_are_used_only_when_both_opted_in(monkeypatch, clinic, clinician, other_clinic, outsider):
+    monkeypatch.setattr(timezone, "localdate", lambda *args: date(2027, 1, 15))  # the months below have begun
     make_intakes(clinic, clinician, 30)
     make_intakes(other_clinic, outsider, 30)
     estimates.compute_month(AS_OF)
@@ -178,7 +179,8 @@ def test_the_table_itself_refuses_update_and_delete(clinic, clinician):
     assert ReliabilityEstimate.objects.filter(n=0).count() == 2
 
 
-def test_the_estimate_a_pair_is_judged_against(clinic, clinician):
+def test_the_estimate_a_pair_is_judged_against(monkeypatch, clinic, clinician):
+    monkeypatch.setattr(timezone, "localdate", lambda *args: date(2027, 1, 15))  # the months below have begun
     make_intakes(clinic, clinician, 10)
     for month in (date(2026, 9, 1), date(2026, 11, 1)):
         estimates.compute_month(month)
@@ -301,3 +303,33 @@ def test_an_estimate_whose_alpha_is_undefined_is_stored_with_the_reason(clinic, 
     row = estimate(clinic)
     assert row.n == 50 and not row.has_figures and row.note == R.UNDEFINED_NO_VARIATION
     assert R.judge({"a": 0}, {"a": 1}, row.data()).reason == R.UNDEFINED_NO_VARIATION
+
+
+def test_a_month_that_has_not_begun_is_refused_and_nothing_is_written(clinic, clinician):
+    """Rows are never deleted and no month before a clinic's latest is added: a future month written by
+    mistake would block every month until then."""
+    make_intakes(clinic, clinician, 50)
+    next_month = estimates.next_month(timezone.localdate())
+    with pytest.raises(ValueError, match="has not begun"):
+        estimates.compute_month(next_month)
+    with pytest.raises(CommandError, match="has not begun"):
+        call_command("estimate_reliability", "--as-of", f"{next_month:%Y-%m-%d}")
+    assert not ReliabilityEstimate.objects.exists() and not AuditEvent.objects.filter(
+        action="screening.reliability_estimated").exists()
+
+
+def test_a_failed_run_is_tried_again_in_an_hour_not_next_month(monkeypatch, settings, clinic):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    from django_tasks_db.models import DBTaskResult
+
+    from screening import tasks
+
+    def fails(*args, **kwargs):
+        raise RuntimeError("database locked")
+
+    monkeypatch.setattr(estimates, "compute_month", fails)
+    before = timezone.now()
+    with pytest.raises(RuntimeError):
+        tasks.estimate_reliability.call()
+    queued = DBTaskResult.objects.get(task_path=estimates.TASK_PATH, status="READY")
+    assert before + timedelta(minutes=59) < queued.run_after < timezone.now() + timedelta(minutes=61)

@@ -76,7 +76,7 @@ def test_the_progress_page_judges_the_change_against_the_clinics_estimate(
     _rescreened(client_record, clinician, make_screening, before=3, after=0)
     page = " ".join(logged_in.get(reverse("reports:client_progress", args=[client_record.id])).content.decode().split())
     # The judgement is its own part, beside the figures, in words; then a small line with its basis.
-    assert re.search(r"Raw total \d+ → \d+ \(-\d+\): <strong class=\"rc-judgement\">lower beyond measurement error</strong>", page)
+    assert re.search(r"Total of the \d+ items judged: \d+ → \d+ \(-\d+\): <strong class=\"rc-judgement\">lower beyond measurement error</strong>", page)
     basis = re.search(r'<p class="small text-body-secondary mb-0 rc-basis">(.*?)</p>', page).group(1)
     assert basis.startswith("reliable change index -")
     assert re.search(r"n = 60 complete intakes · α = 0\.\d\d \(95% interval 0\.\d\d to 0\.\d\d\) · SD = \d+\.\d · "
@@ -93,7 +93,7 @@ def test_within_measurement_error_in_the_re_screens_report(logged_in, clinic, cl
     assert "Change since the last screening" in text
     # The percentages differ (the intake's items asked only at intake count there); the judgement is over
     # the items asked both times, whose raw total did not change.
-    assert "Raw total 26 → 26 (+0): within measurement error (reliable change index +0.00)." in text
+    assert "Total of the 26 items judged: 26 → 26 (+0): within measurement error (reliable change index +0.00)." in text
     assert "Judged on all 26 items asked at every screening" in text
     assert "provisional, estimated locally" in text
 
@@ -114,8 +114,8 @@ def test_the_progress_pdf_prints_the_judgement_of_first_to_last(logged_in, clini
     _rescreened(client_record, clinician, make_screening, before=3, after=0)
     response = logged_in.get(reverse("reports:progress_pdf", args=[client_record.id]))
     text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages))
-    assert "Reliable change, first to last screening in this period Raw total" in text
-    assert re.search(r"Raw total \d+ → \d+ \(-\d+\): lower beyond measurement error reliable change index -\d+\.\d\d · "
+    assert "Reliable change, first to last screening in this period Total of the" in text
+    assert re.search(r"Total of the \d+ items judged: \d+ → \d+ \(-\d+\): lower beyond measurement error reliable change index -\d+\.\d\d · "
                      r"n = 60 complete intakes · α = 0\.\d\d \(95% interval 0\.\d\d to 0\.\d\d\) · SD = \d+\.\d · "
                      r"all \d+ items asked at every screening · estimate of \d{4}-\d\d-01 · source: this clinic · "
                      r"provisional, estimated locally", text), text

@@ -183,7 +183,7 @@ def test_the_words_of_a_judgement():
     estimate = _estimate()
     change = R.judge({"a": 3, "b": 3, "c": 3, "d": 3}, {"a": 0, "b": 0, "c": 0, "d": 0}, estimate)
     assert change.judgement == R.LOWER
-    assert change.words == f"Raw total 12 → 0 (-12): lower beyond measurement error (reliable change index {change.rci:+.2f})."
+    assert change.words == f"Total of the {change.items_used} items judged: 12 → 0 (-12): lower beyond measurement error (reliable change index {change.rci:+.2f})."
     for part in ("provisional, estimated locally", "n = 80 complete intakes", f"α = {estimate.alpha:.2f}",
                  f"SD = {estimate.sd:.1f}", "estimate of 2026-11-01", "(this clinic:", "all 4 items"):
         assert part in change.basis, part
@@ -227,3 +227,21 @@ def test_from_50_intakes_an_undefined_alpha_is_stored_as_a_note_and_never_judged
     assert R.estimate_figures(_answers(60), ITEMS, ITEMS, seed=1, resamples=100)["note"] == ""
     result = R.judge({"a": 1, "b": 1}, {"a": 2, "b": 2}, _estimate(same, note=figures["note"]))
     assert not result.judged and result.reason == R.UNDEFINED_NO_VARIATION
+
+
+def test_items_with_an_alpha_of_zero_or_less_are_not_judged():
+    # Two shared items that move against each other: var(sum) = 1 + 1 - 2 * 0.5 = 1, so
+    # alpha = 2 * (1 - 2 / 1) = -2. A judgement against it would mean nothing.
+    estimate = _estimate(items=("a", "b"), covariance=((1.0, -0.5), (-0.5, 1.0)))
+    change = R.judge({"a": 3, "b": 0}, {"a": 0, "b": 3}, estimate)
+    assert not change.judged and "do not measure one thing consistently" in change.reason
+    assert "α = -2.00" in change.reason
+
+
+def test_the_judgement_follows_the_index_as_printed():
+    from dataclasses import replace
+
+    change = R.judge({"a": 3, "b": 3, "c": 3, "d": 3}, {"a": 0, "b": 0, "c": 0, "d": 0}, _estimate())
+    assert replace(change, rci=1.961).rci_display == 1.96 and replace(change, rci=1.961).judgement == R.WITHIN
+    assert replace(change, rci=-1.964).judgement == R.WITHIN
+    assert replace(change, rci=1.966).judgement == R.HIGHER and replace(change, rci=-1.966).judgement == R.LOWER

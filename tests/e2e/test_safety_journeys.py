@@ -123,7 +123,8 @@ def test_open_flag_from_intake_is_carried_over_to_an_all_no_rescreen(
     expect(carried).to_contain_text("Act this session")
     expect(carried).to_contain_text("Suicidal thoughts")
     expect(carried).to_contain_text(re.compile(
-        rf"raised {earlier:%Y-%m-%d} at the intake screening of {earlier:%Y-%m-%d}, (59|60) days ago · no follow-up recorded"))
+        rf"raised {timezone.localtime(earlier):%Y-%m-%d} at the intake screening of {timezone.localtime(earlier):%Y-%m-%d}, "
+        r"(59|60) days ago · no follow-up recorded"))
     expect(box).to_contain_text("988")
     assert_never_reassures(page)
     expect(page.get_by_label("Intake-note summary text")).to_have_value(re.compile("Still open from earlier"))

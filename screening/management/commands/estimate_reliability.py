@@ -24,7 +24,10 @@ class Command(BaseCommand):
                             help="any day of the month (its first day is used); default: today")
 
     def handle(self, *args, as_of=None, **options):
-        result = estimates.compute_month(as_of)
+        try:
+            result = estimates.compute_month(as_of)
+        except ValueError as error:
+            raise CommandError(str(error)) from None
         rows = result.created
         clinics = len({row.clinic_id for row in rows})
         self.stdout.write(f"Reliability estimates of {result.as_of:%Y-%m-%d}: {len(rows)} made for {clinics} clinic(s).")
