@@ -8,19 +8,20 @@
   and does nothing, and two workers at once write one set (the clinic's row is locked while writing, and
   the unique constraint stands behind it).
 - estimate_for_pair() and EstimateLookup pick the estimate a pair of screenings is judged against: the
-  latest of the clinic's estimates for that version and bond whose as_of is on or before the later
-  screening's completion date, or, when there is none, the earliest after it. As the job runs at the
-  start of each month, before that month's screenings are completed, a pair once judged keeps its
-  estimate as later months are added: a progress PDF printed in March is reproduced in June. (A month
-  whose job ran late judges the pairs completed before it ran against the month before until it runs;
-  compute_month therefore never adds a month earlier than a clinic's latest estimate.)
+  latest of the clinic's estimates for that version and bond whose as_of is before the later screening's
+  completion date, or, when there is none, the earliest after it. Strictly before: the job runs at 02:00
+  on the first, so a pair completed on the first itself is judged against the month before, whether the
+  job has run yet or not. A pair once judged therefore keeps its estimate as later months are added: a
+  progress PDF printed in March is reproduced in June. (A month whose job ran more than a day late
+  judges the pairs completed before it ran against the month before until it runs; compute_month
+  therefore never adds a month earlier than a clinic's latest estimate.)
 - EstimateLookup.for_clinic() reads all of a clinic's estimates in one query, then judges any number of
   pairs (an export's hundred thousand) by plain look-up; its `lookup` is the callable that
   screening.progress.compare() and changes() take.
 """
 
 import logging
-from bisect import bisect_right
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -189,7 +190,7 @@ def estimate_for_pair(clinic_id, instrument_key, bond_type, completed_at):
     `completed_at` (a datetime, or the clinic's local date), or None when the clinic has none yet."""
     day = timezone.localtime(completed_at).date() if isinstance(completed_at, datetime) else completed_at
     rows = ReliabilityEstimate.objects.filter(clinic_id=clinic_id, instrument_key=instrument_key, bond_type=bond_type)
-    chosen = rows.filter(as_of__lte=day).order_by("-as_of").first() or rows.order_by("as_of").first()
+    chosen = rows.filter(as_of__lt=day).order_by("-as_of").first() or rows.order_by("as_of").first()
     return chosen.data() if chosen else None
 
 
@@ -227,7 +228,7 @@ class EstimateLookup:
             return None
         if isinstance(completed_on, datetime):
             completed_on = timezone.localtime(completed_on).date()
-        position = bisect_right(self._dates[(instrument_key, bond_type)], completed_on)
+        position = bisect_left(self._dates[(instrument_key, bond_type)], completed_on)  # as_of < completed_on
         return rows[position - 1] if position else rows[0]
 
 

@@ -187,9 +187,11 @@ def test_the_estimate_a_pair_is_judged_against(monkeypatch, clinic, clinician):
     lookup = estimates.EstimateLookup.for_clinic(clinic.pk)
     cases = {
         date(2026, 8, 20): date(2026, 9, 1),  # none before: the earliest after
-        date(2026, 9, 1): date(2026, 9, 1),
+        date(2026, 9, 1): date(2026, 9, 1),  # none strictly before: the earliest after
+        date(2026, 9, 2): date(2026, 9, 1),
         date(2026, 10, 31): date(2026, 9, 1),
-        date(2026, 11, 1): date(2026, 11, 1),
+        date(2026, 11, 1): date(2026, 9, 1),  # completed on the job's own day: the month before
+        date(2026, 11, 2): date(2026, 11, 1),
         date(2027, 3, 5): date(2026, 11, 1),
     }
     for completed, expected in cases.items():
@@ -333,3 +335,17 @@ def test_a_failed_run_is_tried_again_in_an_hour_not_next_month(monkeypatch, sett
         tasks.estimate_reliability.call()
     queued = DBTaskResult.objects.get(task_path=estimates.TASK_PATH, status="READY")
     assert before + timedelta(minutes=59) < queued.run_after < timezone.now() + timedelta(minutes=61)
+
+
+def test_a_pair_completed_on_the_first_keeps_its_estimate_when_that_month_is_made(monkeypatch, clinic, clinician):
+    """The job runs at 02:00 on the first: a screening completed at 01:30 that day was judged against the
+    month before, and still is once the month's estimate exists (a PDF printed then is reproduced later)."""
+    monkeypatch.setattr(timezone, "localdate", lambda *args: date(2027, 1, 15))
+    make_intakes(clinic, clinician, 10)
+    estimates.compute_month(date(2026, 10, 1))
+    early = at(date(2026, 11, 1), 1.5)  # 01:30 local
+    before = estimates.estimate_for_pair(clinic.pk, "tbsc-2", "abuser", early).as_of
+    estimates.compute_month(date(2026, 11, 1))
+    after = estimates.estimate_for_pair(clinic.pk, "tbsc-2", "abuser", early).as_of
+    looked_up = estimates.EstimateLookup.for_clinic(clinic.pk)("tbsc-2", "abuser", early)
+    assert before == after == looked_up.as_of == date(2026, 10, 1)
