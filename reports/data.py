@@ -8,9 +8,9 @@ from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from screening.estimates import EstimateLookup
 from screening.flags import flag_guidance
 from screening.history import bond_titles, points, timepoints
-from screening.estimates import EstimateLookup
 from screening.progress import compare
 from screening.instrument import ACT_NOW, BOND_ABUSER, BOND_V2V, NO_ANSWER_LABELS, NO_ANSWER_STATES, SAFETY, TIERS
 from screening.scoring import BondScore, ProtectiveScore

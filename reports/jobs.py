@@ -37,6 +37,7 @@ from clinicians.actors import Actor
 from reports import audit_actions as A
 from reports import export_files, exports
 from reports.models import Export, report_storage
+from screening import task_queue
 from screening.instrument import CURRENT_KEY
 from screening.models import Answer
 from screening.scoping import screenings_for
@@ -355,21 +356,7 @@ def purge_is_scheduled():
     """Whether a clean-up is already waiting in the queue (so schedule_jobs adds no second one)."""
     from reports.tasks import purge_expired_exports
 
-    backend = purge_expired_exports.get_backend()
-    if backend.__class__.__name__ == "DatabaseBackend":
-        from django_tasks_db.models import DBTaskResult
-
-        return DBTaskResult.objects.filter(task_path=PURGE_TASK_PATH, status="READY",
-                                           backend_name=backend.alias).exists()
-    if backend.__class__.__name__ == "RQBackend":
-        import django_rq
-        from rq.registry import ScheduledJobRegistry
-
-        queue = django_rq.get_queue(purge_expired_exports.queue_name)
-        waiting = ScheduledJobRegistry(queue=queue).get_job_ids() + queue.get_job_ids()
-        jobs = [job for job in queue.job_class.fetch_many(waiting, connection=queue.connection) if job is not None]
-        return any(job.func_name == PURGE_TASK_PATH for job in jobs)
-    return False
+    return task_queue.is_waiting(purge_expired_exports)
 
 
 def schedule_purge(after=None, force=False):

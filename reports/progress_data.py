@@ -7,10 +7,10 @@ from django.db.models import Count
 from django.utils import timezone
 
 from reports.data import BOND_HEADINGS, flag_status
+from screening.estimates import EstimateLookup
 from screening.history import bond_titles, points
 from screening.instrument import CURRENT_KEY, load_instrument
 from screening.models import Screening
-from screening.estimates import EstimateLookup
 from screening.progress import (
     ListChange, SeriesPoint, bond_series, completed_in_order, judge_pair, list_change, percent_change, relationships,
     state_change,
@@ -95,13 +95,13 @@ def _bond_section(history, key, title, instrument_key, label, lookup=None):
     series = bond_series(history, key, instrument_key, label)
     rows = []
     first = previous = None
-    points_of = []
+    first_point = last_point = None
     for p in completed_in_order(history, instrument_key):
         bond = p.scores.bond(key)
         if bond is None or p.label(key) != label:
             continue
         first = first or bond
-        points_of.append(p)
+        first_point, last_point = first_point or p, p
         rows.append(ScoreRow(
             date=p.date, kind=_kind(p.kind), timepoint=p.timepoint, days_since_intake=p.days_since_intake,
             label=p.label(key), clinician=p.clinician, contact=p.contact(key),
@@ -120,7 +120,7 @@ def _bond_section(history, key, title, instrument_key, label, lookup=None):
         signs=state_change(first, previous, "signs_present") if known else list_change((), ()),
         compared_items_differ=known and first is not previous and (
             {m.key for m in first.missing} != {m.key for m in previous.missing} or first.answered != previous.answered),
-        reliable_change=judge_pair(first, previous, points_of[0], points_of[-1], key, lookup)
+        reliable_change=judge_pair(first, previous, first_point, last_point, key, lookup)
         if known and first is not previous else None,
     )
 

@@ -33,6 +33,7 @@ from clinicians.actors import Actor
 from clinicians.models import Clinic
 from screening import audit_actions as A
 from screening import reliability as R
+from screening import task_queue
 from screening.instrument import BOND_TYPES, CURRENT_KEY, load_instrument
 from screening.models import Answer, ReliabilityEstimate, Screening, plain_answer
 
@@ -264,20 +265,7 @@ def is_scheduled():
     """Whether a run is already waiting in the queue (so schedule_jobs adds no second one)."""
     from screening.tasks import estimate_reliability
 
-    backend = estimate_reliability.get_backend()
-    if backend.__class__.__name__ == "DatabaseBackend":
-        from django_tasks_db.models import DBTaskResult
-
-        return DBTaskResult.objects.filter(task_path=TASK_PATH, status="READY", backend_name=backend.alias).exists()
-    if backend.__class__.__name__ == "RQBackend":
-        import django_rq
-        from rq.registry import ScheduledJobRegistry
-
-        queue = django_rq.get_queue(estimate_reliability.queue_name)
-        waiting = ScheduledJobRegistry(queue=queue).get_job_ids() + queue.get_job_ids()
-        jobs = [job for job in queue.job_class.fetch_many(waiting, connection=queue.connection) if job is not None]
-        return any(job.func_name == TASK_PATH for job in jobs)
-    return False
+    return task_queue.is_waiting(estimate_reliability)
 
 
 RETRY_AFTER = timedelta(hours=1)

@@ -11,6 +11,25 @@ from openpyxl import load_workbook
 from clinicians.actors import Actor
 from reports import jobs
 from reports.models import Export
+from screening.models import Client
+
+
+def make_history(clinic, clinician, client_record, make_screening):
+    """Two clients, three completed screenings (4 score rows), a draft that is never exported; the
+    second client's code is one no export may show."""
+    other = Client.objects.create(clinic=clinic, code="SECRET-77", created_by=clinician)
+    other.assigned.add(clinician)
+    make_screening(client_record, clinician, value=2, safety_yes=("safety-suicidal-thoughts",))
+    make_screening(client_record, clinician, bonds=("abuser",), value=1)
+    make_screening(other, clinician, bonds=("v2v",), value=0)
+    make_screening(other, clinician, complete=False)
+    return client_record, other
+
+
+def history_answers(instrument):
+    """How many answers make_history's three completed screenings hold (the items files' rows)."""
+    per_screening = len(instrument.safety_items) + len(instrument.protective_items)
+    return 3 * per_screening + 2 * len(instrument.items_for_bond("abuser")) + 2 * len(instrument.items_for_bond("v2v"))
 
 
 def make_export(admin, kind):

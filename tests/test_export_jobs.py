@@ -23,10 +23,10 @@ from audit.models import AuditEvent
 from clinicians.models import User
 from reports import exports, jobs
 from reports.models import Export, report_storage
-from screening.models import Client, Screening
+from screening.models import Screening
 from screening.scoring import scores_from_dict
 from tests.conftest import PASSWORD, log_in_verified
-from tests.exporting import plain_text, read_csv_gz, read_parquet, read_xlsx, stored_bytes
+from tests.exporting import history_answers, make_history, plain_text, read_csv_gz, read_parquet, read_xlsx, stored_bytes
 
 # A Redis database of its own for each test run (1-15, by process), so two suites at once do not
 # take each other's jobs; only this suite's queue is emptied, never the whole database.
@@ -121,18 +121,7 @@ class RQ:
 @pytest.fixture
 def history(client_record, clinician, clinic, make_screening):
     """Two clients, three completed screenings (4 score rows), a draft that is never exported."""
-    other = Client.objects.create(clinic=clinic, code="SECRET-77", created_by=clinician)
-    other.assigned.add(clinician)
-    make_screening(client_record, clinician, value=2, safety_yes=("safety-suicidal-thoughts",))
-    make_screening(client_record, clinician, bonds=("abuser",), value=1)
-    make_screening(other, clinician, bonds=("v2v",), value=0)
-    make_screening(other, clinician, complete=False)
-    return client_record, other
-
-
-def _answers(instrument):
-    per_screening = len(instrument.safety_items) + len(instrument.protective_items)
-    return 3 * per_screening + 2 * len(instrument.items_for_bond("abuser")) + 2 * len(instrument.items_for_bond("v2v"))
+    return make_history(clinic, clinician, client_record, make_screening)
 
 
 def _ask(client, kind):
@@ -218,7 +207,7 @@ def test_the_worker_makes_the_file(client, clinic_admin, clinic, history, instru
     assert export.started_at <= export.heartbeat_at <= export.finished_at
     assert backend.queued() == [] and backend.failed() == 0
 
-    answers = _answers(instrument)
+    answers = history_answers(instrument)
     if kind == Export.Kind.SCORES_XLSX:
         assert export.rows_total == export.rows_done == 3  # screenings
         sheets, workbook = read_xlsx(raw)

@@ -31,7 +31,8 @@ from reports import exports, jobs
 from reports.models import Export, report_storage
 from reports.tasks import make_export
 from tests.exporting import read_parquet, stored_bytes
-from tests.test_export_jobs import REDIS_URL, _answers, _rq_queue, backend, history  # noqa: F401 (fixtures)
+from tests.exporting import history_answers
+from tests.test_export_jobs import REDIS_URL, _rq_queue, backend, history  # noqa: F401 (fixtures)
 
 WRAPPER = Path(__file__).resolve().with_name("worker_that_pauses.py")
 ROOT = WRAPPER.parent.parent
@@ -216,7 +217,7 @@ def test_a_worker_killed_half_way_leaves_a_failed_export_and_try_again_makes_it(
         job_pid, rows_written = worker.wait_for_the_pause()
         export.refresh_from_db()
         assert export.status == Export.Status.RUNNING and export.started_at <= export.heartbeat_at <= timezone.now()
-        assert 0 < export.rows_done == rows_written < export.rows_total == _answers(instrument)
+        assert 0 < export.rows_done == rows_written < export.rows_total == history_answers(instrument)
         # The database worker runs the job itself; RQ's forks a work horse for it.
         assert (job_pid == worker.process.pid) == (backend.name == "db")
         worker.kill()
@@ -293,9 +294,9 @@ def test_a_worker_killed_half_way_leaves_a_failed_export_and_try_again_makes_it(
     assert again.status == Export.Status.READY, (again.error, fresh.output())
     raw = stored_bytes(again)
     assert again.sha256 == hashlib.sha256(raw).hexdigest() and again.size == len(raw) > 0
-    assert again.rows_done == again.rows_total == _answers(instrument)
+    assert again.rows_done == again.rows_total == history_answers(instrument)
     table = read_parquet(raw)
-    assert table.schema.names == exports.ITEM_COLUMNS and table.num_rows == _answers(instrument)
+    assert table.schema.names == exports.ITEM_COLUMNS and table.num_rows == history_answers(instrument)
     assert set(table.column("section").to_pylist()) == {"abuser", "v2v", "safety", "protective"}
     assert _files_in(storage_folder) == [Path(again.file.name).name]  # the new file, and only it
     assert _files_in(worker_tmp) == leftover  # the new job removed its own temporary file

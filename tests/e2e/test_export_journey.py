@@ -27,9 +27,8 @@ from audit.models import AuditEvent
 from reports import audit_actions as A
 from reports import exports, jobs
 from reports.models import Export
-from screening.models import Client
 from tests.e2e.helpers import set_size, snap
-from tests.exporting import read_csv_gz, read_parquet, read_xlsx
+from tests.exporting import history_answers, make_history, read_csv_gz, read_parquet, read_xlsx
 
 FLOW = "exports"
 # Long enough for a job on a busy machine (the files here take well under a second to make).
@@ -109,15 +108,9 @@ def lines(locator):
         return new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top))).size; }""")
 
 
-def _answers(instrument):
-    """How many answers the three completed screenings below hold (the items files' rows)."""
-    per_screening = len(instrument.safety_items) + len(instrument.protective_items)
-    return 3 * per_screening + 2 * len(instrument.items_for_bond("abuser")) + 2 * len(instrument.items_for_bond("v2v"))
-
-
 def _check_file(kind, raw, instrument):
     """The downloaded bytes are a real file of the kind, with the clinic's de-identified rows."""
-    answers = _answers(instrument)
+    answers = history_answers(instrument)
     if kind == Export.Kind.SCORES_XLSX:
         assert raw[:2] == b"PK"  # a zip, as every XLSX
         sheets, workbook = read_xlsx(raw)
@@ -154,12 +147,7 @@ def _check_file(kind, raw, instrument):
 def test_clinic_admin_asks_for_each_export_and_downloads_it(new_page, db_worker, clinic, clinic_admin, clinician,
                                                             client_record, make_screening, instrument):
     # Two clients, three completed screenings (4 score rows), a draft that is never exported.
-    other = Client.objects.create(clinic=clinic, code="SECRET-77", created_by=clinician)
-    other.assigned.add(clinician)
-    make_screening(client_record, clinician, value=2, safety_yes=("safety-suicidal-thoughts",))
-    make_screening(client_record, clinician, bonds=("abuser",), value=1)
-    make_screening(other, clinician, bonds=("v2v",), value=0)
-    make_screening(other, clinician, complete=False)
+    make_history(clinic, clinician, client_record, make_screening)
     # The worker has already filed the intake reports of those completions, as a clinic's would have:
     # the queue is empty when the admin asks.
     db_worker.drain()
@@ -217,7 +205,7 @@ def test_clinic_admin_asks_for_each_export_and_downloads_it(new_page, db_worker,
         assert export.status == Export.Status.READY, export.error
         extension = jobs.FORMATS[kind][0]
         filename = f"clinic-{word}-{timezone.localtime(export.finished_at).date().isoformat()}{extension}"
-        total = 3 if kind == Export.Kind.SCORES_XLSX else _answers(instrument)
+        total = 3 if kind == Export.Kind.SCORES_XLSX else history_answers(instrument)
         assert export.rows_total == export.rows_done == total
         expect(status).to_have_text(f"Ready to download: {total} of {total} {unit}")
         expect(page.locator("#export-progress")).to_have_attribute("data-status", "ready")
