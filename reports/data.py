@@ -116,7 +116,8 @@ def report_flag(flag, now, carried=False):
         title=flag.title, guidance=flag_guidance(flag), status=flag_status(flag, len(notes)),
         recurring=flag.recurring, follow_ups=notes, flag_id=str(flag.id), tier=flag.tier, detail=flag.detail,
         raised=timezone.localtime(flag.raised_at).strftime("%Y-%m-%d"),
-        age_days=(now - flag.raised_at).days,
+        # In days of the calendar, as the "raised" date beside it is: raised yesterday evening is 1 day ago.
+        age_days=(timezone.localdate(now) - timezone.localdate(flag.raised_at)).days,
         last_follow_up=f"{last.date} {last.action}" if last else "",
         origin=_origin(flag) if carried else "",
         kind=flag.kind,
@@ -367,7 +368,7 @@ def change_since_previous(screening, history, marks, instrument):
     return f"{base.timepoint or base.kind}, {base.date:%Y-%m-%d}", tuple(lines)
 
 
-def build_intake_report(screening, appendix=True):
+def build_intake_report(screening, appendix=True, now=None):
     """Report data for one completed screening, from its stored scores and its answers.
 
     appendix=False leaves out the item-by-item answers, which only the PDF shows, unless the client
@@ -407,7 +408,7 @@ def build_intake_report(screening, appendix=True):
     )
 
     clinic = screening.client.clinic
-    now = timezone.now()
+    now = now or timezone.now()
     current_flags, carried = safety_flags_of(screening, now)
     history = completed_history(screening.client)
     marks = timepoints(history)

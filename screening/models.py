@@ -44,11 +44,18 @@ class Client(models.Model):
     discharged_on = models.DateField(
         null=True, blank=True, help_text="A discharged client is no longer due for re-screening.",
     )
+    # Raised by database triggers (migration 0015) whenever anything this client's reports show changes:
+    # a page built at one revision can be served again while the revision stands (reports/results_page.py).
+    revision = models.PositiveBigIntegerField(
+        default=0, editable=False,
+        help_text="Raised by database triggers whenever anything this client's reports show changes.")
 
     objects = ClientQuerySet.as_manager()
 
     class Meta:
         ordering = ["code"]
+        # The client list's order: a page of 50 is read from the index, not sorted out of the whole clinic.
+        indexes = [models.Index(fields=["clinic", "code"], name="client_clinic_code")]
         constraints = [
             models.UniqueConstraint(Lower("code"), "clinic", name="client_code_unique_in_clinic"),
             models.CheckConstraint(condition=~Q(code=""), name="client_code_not_blank"),

@@ -191,3 +191,13 @@ def make_screening():
 def draft(client_record, clinician, make_screening):
     """An unfinished screening of the abuser bond only."""
     return make_screening(client_record, clinician, bonds=("abuser",), complete=False)
+
+
+@pytest.fixture(autouse=True)
+def _pages_cache_emptied():
+    """Each test starts with no kept page parts: ids and revisions start again in a new test database."""
+    from django.core.cache import caches
+
+    caches["pages"].clear()
+    yield
+    caches["pages"].clear()

@@ -13,7 +13,7 @@ from reports import audit_actions as A
 from reports.data import build_intake_report
 from reports.filing import filing_state
 from reports.pdf import IntakeReportPDF
-from reports.summary import intake_note_summary
+from reports.results_page import results_parts
 from screening.scoping import get_screening_for_user
 from screening.steps import BONDS
 
@@ -39,11 +39,10 @@ def results(request, screening_id):
     screening, redirect_response = _completed_screening_or_redirect(request, screening_id)
     if redirect_response:
         return redirect_response
-    report = build_intake_report(screening, appendix=False)
+    parts = results_parts(screening)
     record(A.RESULTS_VIEWED, Actor.from_request(request), obj=screening)
     return render(request, "reports/results.html", {
-        "screening": screening, "client": screening.client, "report": report,
-        "summary": intake_note_summary(report), "filing": filing_state(screening),
+        "screening": screening, "client": screening.client, "parts": parts, "filing": filing_state(screening),
     })
 
 

@@ -1,0 +1,71 @@
+"""The parts of a results page that come from the screening's report, kept and served again while nothing
+they show has changed.
+
+Building the report and rendering it is most of the page's cost (history, flags carried from earlier
+screenings, the change since the previous one). A part is kept under the client's revision, which the
+database raises in the same transaction as any change the report could show (screening migration
+0015: screenings, answers, amendments, flags, follow-ups, the client's row, the clinic's name and crisis
+resources, a clinician's name, a new reliability estimate). A request reads the revision with the
+screening it already fetches, so a follow-up recorded a second ago, or an amendment, is a new key and the
+page is built again. The local date is in the key too: a carried flag says how many days ago it was
+raised. The time flag statuses were read ("as of") is put in on every request, not kept.
+
+The parts live in the process's own memory (the "pages" cache), never in a shared service. What is
+around them (the filed-report card, its buttons and form, the menu, messages) is rendered for each
+request.
+"""
+
+import secrets
+from dataclasses import dataclass, replace
+
+from django.core.cache import caches
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+
+from reports.data import build_intake_report
+from reports.summary import intake_note_summary
+
+# Stands for the "as of" time in a kept part; random per process (the cache is per process), so no text a
+# user typed can match it.
+AS_OF_MARK = f"asof{secrets.token_hex(12)}"
+TEMPLATES = {
+    "safety": "reports/_safety.html",
+    "about": "reports/_results_about.html",
+    "report": "reports/_results_report.html",
+}
+
+
+@dataclass(frozen=True)
+class ResultsParts:
+    safety: str
+    about: str
+    report: str
+
+
+def cache_key(screening, now):
+    return ":".join(["results", str(screening.pk), str(screening.client.revision),
+                     timezone.localdate(now).isoformat(), timezone.get_current_timezone_name()])
+
+
+def render_parts(screening, now):
+    """The report's parts as HTML with AS_OF_MARK where the "as of" time goes."""
+    report = replace(build_intake_report(screening, appendix=False, now=now), as_of=AS_OF_MARK)
+    context = {"screening": screening, "client": screening.client, "report": report,
+               "summary": intake_note_summary(report)}
+    return {name: render_to_string(template, context) for name, template in TEMPLATES.items()}
+
+
+def results_parts(screening, now=None):
+    """The results page's report parts for a completed screening, from the cache when the client's revision
+    and the day are those they were built at."""
+    now = now or timezone.now()
+    pages = caches["pages"]
+    key = cache_key(screening, now)
+    parts = pages.get(key)
+    if parts is None:
+        parts = render_parts(screening, now)
+        pages.set(key, parts)
+    as_of = f"{timezone.localtime(now):%Y-%m-%d %H:%M}"
+    # The parts were rendered by templates with autoescaping; only the mark is replaced.
+    return ResultsParts(**{name: mark_safe(html.replace(AS_OF_MARK, as_of)) for name, html in parts.items()})

@@ -1,0 +1,180 @@
+"""Client.revision: a number the database raises whenever anything a client's reports show changes, so a
+page built from it can be kept and served again until it does (reports/results_page.py).
+
+Triggers raise it, not the application: a change made by any code path, a bulk update, the admin or a
+shell raises it all the same, in the same transaction as the change. What raises a client's revision:
+- any insert, update or delete of its screenings, their answers and amendments, its safety flags and
+  their follow-ups;
+- any update of the client's own row (on PostgreSQL a BEFORE trigger sets OLD + 1, on SQLite an AFTER
+  trigger corrects a save that wrote back an older number), so a stale model instance saved later can
+  never lower it;
+- a clinic's name or crisis resources changed, a clinician's name or e-mail changed, a reliability
+  estimate added: every client of that clinic.
+
+PostgreSQL uses statement-level triggers with transition tables, so a bulk insert of answers raises each
+client once per statement; SQLite has only row-level triggers.
+
+A later migration that makes Django rebuild one of these tables on SQLite drops its triggers with the
+old table; such a migration must create them again. tests/test_client_revision.py fails if any trigger
+is missing, on either database.
+"""
+
+from django.db import migrations, models
+
+# table -> (its column naming the client, or a parent row's id; the parent table holding client_id, if any)
+TRACKED = {
+    "screening_screening": ("client_id", None),
+    "screening_safetyflag": ("client_id", None),
+    "screening_answer": ("screening_id", "screening_screening"),
+    "screening_amendment": ("screening_id", "screening_screening"),
+    "screening_followup": ("flag_id", "screening_safetyflag"),
+}
+OPERATIONS = ("INSERT", "UPDATE", "DELETE")
+# Clinic-wide changes: (table, columns, the clinic id of the changed row)
+CLINIC_WIDE = {
+    "clinicians_clinic": (("name", "crisis_resources"), "id"),
+    "clinicians_user": (("full_name", "email"), "clinic_id"),
+}
+BUMP = "UPDATE screening_client SET revision = revision + 1 WHERE id IN ({ids});"
+
+
+def client_ids_of_row(table, row):
+    """SQLite, per row: the client id of NEW or OLD."""
+    column, parent = TRACKED[table]
+    return f"SELECT {row}.{column}" if parent is None else f"SELECT client_id FROM {parent} WHERE id = {row}.{column}"
+
+
+def client_ids_of_rows(table, rows):
+    """PostgreSQL, per statement: the client ids of a transition table."""
+    column, parent = TRACKED[table]
+    if parent is None:
+        return f"SELECT r.{column} FROM {rows} r"
+    return f"SELECT p.client_id FROM {rows} r JOIN {parent} p ON p.id = r.{column}"
+
+
+SQLITE = []
+for table in TRACKED:
+    for op in OPERATIONS:
+        rows = {"INSERT": ["NEW"], "UPDATE": ["NEW", "OLD"], "DELETE": ["OLD"]}[op]
+        ids = " UNION ".join(client_ids_of_row(table, row) for row in rows)
+        SQLITE.append((f"{table}_revises_client_{op.lower()}",
+                       f"AFTER {op} ON {table} BEGIN {BUMP.format(ids=ids)} END"))
+SQLITE.append(("screening_client_revision_up",
+               "AFTER UPDATE ON screening_client WHEN NEW.revision <= OLD.revision BEGIN "
+               "UPDATE screening_client SET revision = OLD.revision + 1 WHERE id = NEW.id; END"))
+for table, (columns, clinic) in CLINIC_WIDE.items():
+    changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in columns)
+    SQLITE.append((f"{table}_revises_clients",
+                   f"AFTER UPDATE OF {', '.join(columns)} ON {table} WHEN {changed} BEGIN "
+                   f"UPDATE screening_client SET revision = revision + 1 WHERE clinic_id = NEW.{clinic}; END"))
+SQLITE.append(("screening_reliabilityestimate_revises_clients",
+               "AFTER INSERT ON screening_reliabilityestimate BEGIN "
+               "UPDATE screening_client SET revision = revision + 1 WHERE clinic_id = NEW.clinic_id; END"))
+
+
+def pg_statements():
+    statements = []
+    for table in TRACKED:
+        new, old = client_ids_of_rows(table, "new_rows"), client_ids_of_rows(table, "old_rows")
+        statements.append(f"""
+CREATE OR REPLACE FUNCTION {table}_revises_client() RETURNS trigger AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        {BUMP.format(ids=new)}
+    ELSIF TG_OP = 'UPDATE' THEN
+        {BUMP.format(ids=new + " UNION " + old)}
+    ELSE
+        {BUMP.format(ids=old)}
+    END IF;
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql""")
+        referencing = {"INSERT": "NEW TABLE AS new_rows", "UPDATE": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+                       "DELETE": "OLD TABLE AS old_rows"}
+        for op in OPERATIONS:
+            statements.append(
+                f"CREATE TRIGGER {table}_revises_client_{op.lower()} AFTER {op} ON {table} "
+                f"REFERENCING {referencing[op]} FOR EACH STATEMENT EXECUTE FUNCTION {table}_revises_client()")
+    statements.append("""
+CREATE OR REPLACE FUNCTION screening_client_revision_up() RETURNS trigger AS $$
+BEGIN
+    NEW.revision := OLD.revision + 1;
+    RETURN NEW;
+END;
+$$ LANGUAGE plpgsql""")
+    statements.append("CREATE TRIGGER screening_client_revision_up BEFORE UPDATE ON screening_client "
+                      "FOR EACH ROW EXECUTE FUNCTION screening_client_revision_up()")
+    for table, (columns, clinic) in CLINIC_WIDE.items():
+        changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in columns)
+        statements.append(f"""
+CREATE OR REPLACE FUNCTION {table}_revises_clients() RETURNS trigger AS $$
+BEGIN
+    UPDATE screening_client SET revision = revision + 1 WHERE clinic_id = NEW.{clinic};
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql""")
+        statements.append(f"CREATE TRIGGER {table}_revises_clients AFTER UPDATE OF {', '.join(columns)} ON {table} "
+                          f"FOR EACH ROW WHEN ({changed}) EXECUTE FUNCTION {table}_revises_clients()")
+    statements.append("""
+CREATE OR REPLACE FUNCTION screening_reliabilityestimate_revises_clients() RETURNS trigger AS $$
+BEGIN
+    UPDATE screening_client SET revision = revision + 1 WHERE clinic_id = NEW.clinic_id;
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql""")
+    statements.append("CREATE TRIGGER screening_reliabilityestimate_revises_clients AFTER INSERT "
+                      "ON screening_reliabilityestimate FOR EACH ROW "
+                      "EXECUTE FUNCTION screening_reliabilityestimate_revises_clients()")
+    return statements
+
+
+def pg_drops():
+    drops = []
+    for table in TRACKED:
+        drops += [f"DROP TRIGGER IF EXISTS {table}_revises_client_{op.lower()} ON {table}" for op in OPERATIONS]
+        drops.append(f"DROP FUNCTION IF EXISTS {table}_revises_client()")
+    drops += ["DROP TRIGGER IF EXISTS screening_client_revision_up ON screening_client",
+              "DROP FUNCTION IF EXISTS screening_client_revision_up()"]
+    for table in CLINIC_WIDE:
+        drops += [f"DROP TRIGGER IF EXISTS {table}_revises_clients ON {table}",
+                  f"DROP FUNCTION IF EXISTS {table}_revises_clients()"]
+    drops += ["DROP TRIGGER IF EXISTS screening_reliabilityestimate_revises_clients ON screening_reliabilityestimate",
+              "DROP FUNCTION IF EXISTS screening_reliabilityestimate_revises_clients()"]
+    return drops
+
+
+def forwards(apps, schema_editor):
+    vendor = schema_editor.connection.vendor
+    if vendor == "postgresql":
+        for statement in pg_statements():
+            schema_editor.execute(statement, params=None)
+    elif vendor == "sqlite":
+        for name, body in SQLITE:
+            schema_editor.execute(f"CREATE TRIGGER {name} {body};", params=None)
+
+
+def backwards(apps, schema_editor):
+    vendor = schema_editor.connection.vendor
+    if vendor == "postgresql":
+        for statement in pg_drops():
+            schema_editor.execute(statement, params=None)
+    elif vendor == "sqlite":
+        for name, _body in SQLITE:
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {name};", params=None)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("screening", "0014_bond_scores_store_item_values"),
+        ("clinicians", "0013_clinic_pool_reliability_estimates"),
+    ]
+    operations = [
+        migrations.AddField(
+            model_name="client",
+            name="revision",
+            field=models.PositiveBigIntegerField(
+                default=0, editable=False,
+                help_text="Raised by database triggers whenever anything this client's reports show changes."),
+        ),
+        migrations.RunPython(forwards, backwards),
+    ]

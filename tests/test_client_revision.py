@@ -1,0 +1,270 @@
+"""A results page's report parts are kept under the client's revision (reports/results_page.py), which
+database triggers raise on every change a report can show (screening migration 0015). These tests hold
+the triggers to that on each database, and the page to showing every change at once: a follow-up, an
+amendment, the clinic's crisis resources, a clinician's new name, a new day, the time of reading."""
+
+import importlib
+import re
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.models import AuditEvent
+from clinicians.actors import Actor
+from clinicians.models import User
+from reports import results_page
+from screening import flags, services
+from screening.models import Answer, Client, SafetyFlag, Screening
+from tests.test_measurement import make_estimate
+
+MIGRATION = importlib.import_module("screening.migrations.0015_client_revision")
+V2 = "tbsc-2"
+
+
+def revision(client):
+    return Client.objects.values_list("revision", flat=True).get(pk=client.pk)
+
+
+class Raises:
+    """`with Raises(client):` fails unless the block raised the client's revision."""
+
+    def __init__(self, *clients, by_at_least=1):
+        self.clients, self.by = clients, by_at_least
+
+    def __enter__(self):
+        self.before = [revision(c) for c in self.clients]
+
+    def __exit__(self, *exc):
+        if exc[0] is None:
+            for client, before in zip(self.clients, self.before):
+                assert revision(client) >= before + self.by, f"revision of {client.code} not raised"
+
+
+@pytest.fixture
+def second_client(clinic, clinician):
+    return Client.objects.create(clinic=clinic, code="C-0002", created_by=clinician)
+
+
+@pytest.fixture
+def elsewhere(other_clinic, outsider):
+    return Client.objects.create(clinic=other_clinic, code="X-0001", created_by=outsider)
+
+
+# The triggers -------------------------------------------------------------------------------------
+
+def test_every_trigger_is_in_place(db):
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            expected = {name for name, _body in MIGRATION.SQLITE}
+        else:
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+            expected = {f"{table}_revises_client_{op.lower()}" for table in MIGRATION.TRACKED
+                        for op in MIGRATION.OPERATIONS}
+            expected |= {"screening_client_revision_up", "screening_reliabilityestimate_revises_clients"}
+            expected |= {f"{table}_revises_clients" for table in MIGRATION.CLINIC_WIDE}
+        found = {row[0] for row in cursor.fetchall()}
+    assert len(expected) == 19
+    assert expected <= found, sorted(expected - found)
+
+
+def test_each_change_of_a_clients_record_raises_its_revision_and_no_one_elses(
+        client_record, second_client, elsewhere, clinician, make_screening, current_instrument):
+    actor = Actor(clinician)
+    untouched = [revision(second_client), revision(elsewhere)]
+    with Raises(client_record):  # a screening inserted
+        draft = make_screening(client_record, clinician, complete=False, instrument_key=V2)
+    with Raises(client_record):  # answers inserted
+        services.save_answers(draft, "safety", {"safety-violence": 1}, actor=actor)
+    flag = SafetyFlag.objects.get(screening=draft)  # ... which raised a flag in the same transaction
+    with Raises(client_record):  # an answer updated
+        Answer.objects.filter(screening=draft, item_key="safety-violence").update(answered_at=timezone.now())
+    with Raises(client_record):  # a follow-up inserted
+        flags.record_follow_up(flag.id, SafetyFlag.objects.all(), actor, action="declined", note="Not today.",
+                               submission=uuid.uuid4())
+    with Raises(client_record):  # a flag updated
+        SafetyFlag.objects.filter(pk=flag.pk).update(detail="checked")
+    with Raises(client_record):  # an answer deleted
+        Answer.objects.filter(screening=draft, item_key="safety-violence").delete()
+    with Raises(client_record):  # a screening updated through a bulk update
+        Screening.objects.filter(pk=draft.pk).update(notes="bulk")
+    with Raises(client_record):  # a screening deleted (with its answers)
+        Answer.objects.filter(screening=draft).delete()
+        SafetyFlag.objects.filter(screening=draft).update(screening=None)
+        Screening.objects.filter(pk=draft.pk).delete()
+    done = make_screening(client_record, clinician, instrument_key=V2)
+    with Raises(client_record):  # an amendment, its answers and the screening's new scores
+        services.amend_screening(done.id, Screening.objects.all(), actor, "Wrong row.",
+                                 {"protective": {current_instrument.protective_items[0].key: 0}})
+    assert [revision(second_client), revision(elsewhere)] == untouched
+
+
+def test_a_stale_client_saved_later_never_lowers_the_revision(client_record, clinician, make_screening):
+    stale = Client.objects.get(pk=client_record.pk)
+    make_screening(client_record, clinician, complete=False)
+    raised = revision(client_record)
+    assert raised > stale.revision
+    stale.rescreen_interval_days = 30
+    stale.save()  # writes the old number back; the database moves past both
+    assert revision(client_record) > raised
+
+
+def test_clinic_wide_changes_raise_every_client_of_that_clinic_only(
+        clinic, client_record, second_client, elsewhere, clinician):
+    untouched = revision(elsewhere)
+    with Raises(client_record, second_client):
+        clinic.crisis_resources = "Call the clinic's duty line: 0100 000 000"
+        clinic.save()
+    with Raises(client_record, second_client):
+        clinic.name = "Riverside Renamed"
+        clinic.save(update_fields=["name"])
+    before = [revision(client_record), revision(second_client)]
+    clinic.rescreen_interval_days = 45  # nothing a report shows
+    clinic.save()
+    clinician.last_login = timezone.now()
+    clinician.save(update_fields=["last_login"])
+    assert [revision(client_record), revision(second_client)] == before
+    with Raises(client_record, second_client):
+        clinician.full_name = "Dr Casey New-Name"
+        clinician.save()
+    with Raises(client_record, second_client):
+        make_estimate(clinic, n=3)
+    assert revision(elsewhere) == untouched
+
+
+# The results page ---------------------------------------------------------------------------------
+
+def results(browser, screening):
+    """The page's HTML, its per-request CSRF tokens blanked."""
+    response = browser.get(reverse("reports:results", args=[screening.id]))
+    assert response.status_code == 200
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', 'name="csrfmiddlewaretoken"', response.content.decode())
+
+
+@pytest.fixture
+def carried(client_record, clinician, make_screening):
+    """An intake with an open flag, raised 3 days ago, and a later re-screen that carries it."""
+    intake = make_screening(client_record, clinician, instrument_key=V2, safety_yes=("safety-suicidal-thoughts",))
+    flag = SafetyFlag.objects.get(screening=intake)
+    SafetyFlag.objects.filter(pk=flag.pk).update(raised_at=timezone.now() - timedelta(days=3))
+    rescreen = make_screening(client_record, clinician, instrument_key=V2)
+    return flag, rescreen
+
+
+@pytest.fixture
+def builds(monkeypatch):
+    """How many times the report parts were built rather than read from the cache."""
+    calls = []
+    original = results_page.render_parts
+    monkeypatch.setattr(results_page, "render_parts", lambda *args: calls.append(1) or original(*args))
+    return calls
+
+
+def test_the_kept_page_is_the_page_built_afresh(logged_in, carried, builds):
+    _flag, rescreen = carried
+    first = results(logged_in, rescreen)
+    again = results(logged_in, rescreen)
+    assert len(builds) == 1
+    assert again == first
+    results_page.caches["pages"].clear()
+    assert results(logged_in, rescreen) == first
+    assert len(builds) == 2
+    assert "Still open from earlier" in first and "3 days ago" in first
+
+
+def test_every_view_is_audited_and_checked_for_access_kept_or_not(
+        client, logged_in, carried, outsider, teammate, builds):
+    _flag, rescreen = carried
+    results(logged_in, rescreen)
+    results(logged_in, rescreen)
+    assert AuditEvent.objects.filter(action="report.results_viewed", object_id=str(rescreen.pk)).count() == 2
+    client.force_login(outsider)  # another clinic: a 404, though the parts are kept
+    assert client.get(reverse("reports:results", args=[rescreen.id])).status_code == 404
+    client.force_login(teammate)  # same clinic, client not assigned to them
+    assert client.get(reverse("reports:results", args=[rescreen.id])).status_code == 404
+    assert AuditEvent.objects.filter(action="report.results_viewed").count() == 2
+    assert len(builds) == 1
+
+
+def test_a_follow_up_recorded_a_moment_ago_shows_at_once(logged_in, carried, clinician, builds):
+    flag, rescreen = carried
+    assert "no follow-up recorded" in results(logged_in, rescreen)
+    flags.record_follow_up(flag.id, SafetyFlag.objects.all(), Actor(clinician), action="declined",
+                           note="Client declined to talk about it today.", submission=uuid.uuid4())
+    page = results(logged_in, rescreen)
+    assert "last follow-up" in page and "Client declined" in page
+    flags.record_follow_up(flag.id, SafetyFlag.objects.all(), Actor(clinician), action="risk_assessment",
+                           note="Assessed: no current intent.", resolves=True, submission=uuid.uuid4())
+    assert "Still open from earlier" not in results(logged_in, rescreen)
+    assert len(builds) == 3
+
+
+def test_an_amendment_shows_at_once(logged_in, client_record, clinician, make_screening, current_instrument):
+    done = make_screening(client_record, clinician, instrument_key=V2)
+    assert "Amended." not in results(logged_in, done)
+    services.amend_screening(done.id, Screening.objects.all(), Actor(clinician), "Client corrected an answer.",
+                             {"protective": {current_instrument.protective_items[0].key: 0}})
+    page = results(logged_in, done)
+    assert "Amended." in page and "Client corrected an answer." in page
+
+
+def test_clinic_and_clinician_changes_show_at_once(logged_in, carried, clinic, clinician):
+    _flag, rescreen = carried
+    assert "Dr Casey New-Name" not in results(logged_in, rescreen)
+    clinic.name = "Riverside Renamed"
+    clinic.save()
+    clinician.full_name = "Dr Casey New-Name"
+    clinician.save()
+    page = results(logged_in, rescreen)
+    assert "Riverside Renamed" in page and "Dr Casey New-Name" in page
+
+
+def test_a_new_day_rebuilds_and_the_time_of_reading_is_always_now(carried, builds):
+    _flag, rescreen = carried
+    screening = Screening.objects.select_related("client__clinic", "clinician", "completed_by").get(pk=rescreen.pk)
+    now = timezone.localtime().replace(hour=10, minute=0)
+    at_ten = results_page.results_parts(screening, now=now)
+    at_ten_past = results_page.results_parts(screening, now=now + timedelta(minutes=7))
+    assert len(builds) == 1  # the same day and revision: kept
+    assert f"as of {now:%Y-%m-%d} 10:00" in at_ten.safety
+    assert f"as of {now:%Y-%m-%d} 10:07" in at_ten_past.safety and "10:00" not in at_ten_past.safety
+    assert results_page.AS_OF_MARK not in at_ten_past.safety + at_ten_past.about + at_ten_past.report
+    assert "3 days ago" in at_ten_past.safety
+    tomorrow = results_page.results_parts(screening, now=now + timedelta(days=1))
+    assert len(builds) == 2 and "4 days ago" in tomorrow.safety
+
+
+def test_a_page_built_from_a_stale_read_is_never_served_after_the_change(carried, clinician, builds):
+    """A request read the screening (and the revision) just before a follow-up committed: whatever it
+    builds is kept under the old revision, which no later request reads."""
+    flag, rescreen = carried
+
+    def fetch():
+        return Screening.objects.select_related("client__clinic", "clinician", "completed_by").get(pk=rescreen.pk)
+
+    stale = fetch()
+    flags.record_follow_up(flag.id, SafetyFlag.objects.all(), Actor(clinician), action="declined",
+                           note="Declined today.", submission=uuid.uuid4())
+    results_page.results_parts(stale)
+    fresh = fetch()
+    assert fresh.client.revision > stale.client.revision
+    assert "last follow-up" in results_page.results_parts(fresh).safety
+    assert len(builds) == 2  # the stale read's parts are still kept under the old revision, never read again
+
+
+def test_queries_of_a_kept_page(logged_in, carried, django_assert_num_queries):
+    _flag, rescreen = carried
+    results(logged_in, rescreen)
+    results_page.caches["pages"].clear()
+    # Built: session, user, screening with client and clinic, answers, flags, their follow-ups, the
+    # client's history, estimates, the audit row, filed reports, filing state.
+    with django_assert_num_queries(11):
+        results(logged_in, rescreen)
+    # Kept: session, user, screening with client and clinic, the audit row, filed reports, filing state.
+    with django_assert_num_queries(6):
+        results(logged_in, rescreen)
