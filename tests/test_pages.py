@@ -194,8 +194,12 @@ def test_client_list_rows_are_made_in_the_view(logged_in, client_record, clinici
     local = timezone.localtime(screening.completed_at, timezone.get_current_timezone()).strftime("%Y-%m-%d")
     assert f'<a href="{reverse("screening:client_detail", args=[client_record.id])}">C-0001</a>' in body
     assert f'<a href="{reverse("screening:client_detail", args=[idle.id])}">C-0002</a>' in body
-    assert f"<td>1</td>\n      <td>{local}</td>" in body
-    assert "<td>0</td>\n      <td>Never</td>\n      <td>Draft</td>" in body
+    assert f"<td>1</td><td>{local}</td><td>—</td>" in body
+    assert "<td>0</td><td>Never</td><td>Draft</td>" in body
+    odd = Client.objects.create(clinic=client_record.clinic, code='C-<b>"3', created_by=clinician)
+    odd.assigned.add(clinician)
+    body = logged_in.get(reverse("screening:client_list")).content.decode()
+    assert ">C-&lt;b&gt;&quot;3</a>" in body and "<b>" not in body  # every cell escaped
     step = row_link("screening:screening_step", ROW, "bonds")
     assert step(screening.id) == reverse("screening:screening_step", args=[screening.id, "bonds"])
 

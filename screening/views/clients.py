@@ -1,10 +1,13 @@
 """The home page, the client list, a client's page, and the client's assignment and schedule."""
 
+import html
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.trail import record
@@ -56,16 +59,19 @@ def client_list(request):
     # Screening counts for this page's clients only: the work stays the same however big the clinic.
     counts = Screening.objects.counts_by_client([client_id for client_id, _code in page])
     never = {"completed": 0, "last_screened": None, "drafts": 0}
-    # Each row as plain text, its link and date made here once: the template only prints them (a
-    # number printed by the template goes through localisation, 20 µs a cell).
+    # The rows as HTML made here: 50 rows of four cells through the template language cost more than the
+    # rest of the page (a number printed by a template goes through localisation, 20 µs a cell; format_html
+    # escapes every cell, 15 µs a row). The code is the only text a user typed, and is escaped; the other
+    # cells are numbers, dates and links reversed once for the page.
     detail = row_link("screening:client_detail")
-    rows = []
-    for client_id, code in page:
-        row = counts.get(client_id, never)
-        rows.append({"code": code, "url": detail(client_id), "completed": str(row["completed"]),
-                     "last_screened": f"{local_date(row['last_screened']):%Y-%m-%d}" if row["last_screened"] else "Never",
-                     "drafts": row["drafts"]})
-    return render(request, "screening/client_list.html", {"clients": rows, "page": page, "query": query})
+    rows = mark_safe("\n".join(_row(detail(client_id), code, counts.get(client_id, never)) for client_id, code in page))
+    return render(request, "screening/client_list.html", {"rows": rows, "page": page, "query": query})
+
+
+def _row(url, code, counts):
+    last = f"{local_date(counts['last_screened']):%Y-%m-%d}" if counts["last_screened"] else "Never"
+    return (f'<tr><td><a href="{url}">{html.escape(code)}</a></td><td>{counts["completed"]:d}</td><td>{last}</td>'
+            f'<td>{"Draft" if counts["drafts"] else "—"}</td></tr>')
 
 
 @require_http_methods(["GET", "POST"])
