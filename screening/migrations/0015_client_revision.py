@@ -14,9 +14,13 @@ shell raises it all the same, in the same transaction as the change. What raises
 PostgreSQL uses statement-level triggers with transition tables, so a bulk insert of answers raises each
 client once per statement; SQLite has only row-level triggers.
 
-A later migration that makes Django rebuild one of these tables on SQLite drops its triggers with the
-old table; such a migration must create them again. tests/test_client_revision.py fails if any trigger
-is missing, on either database.
+On SQLite, a later migration that makes Django rebuild screening_client, screening_screening or
+screening_safetyflag (most field changes: a new table is copied in, the old one dropped and the new one
+renamed) stops with "error in trigger …: no such table", since other tables' triggers name them. Such
+a migration runs this one's backwards() first and forwards() last (importlib.import_module
+("screening.migrations.0015_client_revision")); the same holds for a rebuild of the other tracked
+tables, which would silently drop their own triggers. tests/test_client_revision.py fails if any
+trigger is missing, on either database.
 """
 
 from django.db import migrations, models
