@@ -24,6 +24,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
+from django.core.cache import caches  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, connections  # noqa: E402
 from django.test import Client as TestClient  # noqa: E402
@@ -218,6 +219,28 @@ def throughput(f, cookie, big_cookie):
     return out
 
 
+def results_built_and_kept(f, n=200):
+    """The results page in-process (no HTTP), median of n views: with its report parts built every time
+    (the first view after any change to the client), and kept (a view again while nothing changed)."""
+    browser = TestClient(HTTP_HOST="localhost")
+    browser.force_login(f["admin"])
+    url = reverse("reports:results", args=[f["completed"].id])
+    pages = caches["pages"]
+
+    def median_ms(clear):
+        times = []
+        for _ in range(n):
+            if clear:
+                pages.clear()
+            started = time.perf_counter()
+            assert browser.get(url).status_code == 200
+            times.append(time.perf_counter() - started)
+        return statistics.median(times) * 1000
+
+    median_ms(False)  # warm: templates compiled, connection open
+    return {"built_ms": median_ms(True), "kept_ms": median_ms(False)}
+
+
 def autosave(server, f, cookie):
     page_status, _ = server.get(reverse("screening:screening_step", args=[f["draft"].id, "abuser"]), cookie)
     assert page_status == 200
@@ -263,6 +286,7 @@ def main():
     elif stage == "http":
         f = fixtures()
         cookie, big_cookie = session_cookie(f["admin"]), session_cookie(f["big_admin"])
+        out["results_in_process"] = results_built_and_kept(f)
         connections.close_all()
         server = Server()
         try:

@@ -271,10 +271,10 @@ CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "bondscreen_cache"},
     # Parts of clinical pages, kept in each process's own memory and never in a shared service: what a
     # client's page shows does not leave the app server. Entries are keyed by the client's revision, which
-    # the database raises on every change (reports/results_page.py), so a stale one is never read; about
-    # 30 KB each.
+    # the database raises on every change (reports/results_page.py), so a stale one is never read. 10–30 KB
+    # each (long notes and amendments): 30 MB at most per process.
     "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "bondscreen-pages",
-              "TIMEOUT": 24 * 3600, "OPTIONS": {"MAX_ENTRIES": 2000}},
+              "TIMEOUT": 24 * 3600, "OPTIONS": {"MAX_ENTRIES": 1000}},
 }
 
 # Email: printed to the console unless an SMTP server is configured.
