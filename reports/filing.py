@@ -186,16 +186,26 @@ class FilingState:
         return self.status in (self.FAILED, self.STALLED, self.NOT_FILED)
 
 
-def filing_state(screening, now=None):
+def filing_records(screening):
+    """What the filing state is worked out from: (the current version, the filed reports newest first, the
+    current version's filing row or None when it is filed or was never asked for). The results page
+    keeps these with its report parts, under the client's revision (filing rows raise it)."""
     version = current_version(screening)
     filed = tuple(screening.filed_reports.order_by("-version"))
     if any(report.version == version for report in filed):
+        return version, filed, None
+    return version, filed, ReportFiling.objects.filter(screening=screening, version=version).first()
+
+
+def filing_state(screening, now=None, records=None):
+    version, filed, filing = records or filing_records(screening)
+    if any(report.version == version for report in filed):
         return FilingState(version, filed, FilingState.FILED)
-    filing = ReportFiling.objects.filter(screening=screening, version=version).first()
     if filing is None:
         return FilingState(version, filed, FilingState.NOT_FILED)
     if filing.status == ReportFiling.Status.FAILED:
         return FilingState(version, filed, FilingState.FAILED, error=filing.error)
+    # "Being filed" only for so long: the time is read now, whenever the records were.
     if filing.status in ReportFiling.ACTIVE and (now or timezone.now()) - filing.last_moved_at < STALE_AFTER:
         return FilingState(version, filed, FilingState.PENDING)
     # Queued or running for too long (a killed worker), or marked filed with its row gone.

@@ -1,14 +1,15 @@
-"""The parts of a results page that come from the screening's report, kept and served again while nothing
-they show has changed.
+"""The parts of a results page that come from the screening's report, and its filing records, kept and
+served again while nothing they show has changed.
 
 Building the report and rendering it is most of the page's cost (history, flags carried from earlier
 screenings, the change since the previous one). A part is kept under the client's revision, which the
 database raises in the same transaction as any change the report could show (screening migration
 0015: screenings, answers, amendments, flags, follow-ups, the client's row, the clinic's name and crisis
-resources, a clinician's name, a new reliability estimate). A request reads the revision with the
-screening it already fetches, so a follow-up recorded a second ago, or an amendment, is a new key and the
-page is built again. The local date is in the key too: a carried flag says how many days ago it was
-raised. The time flag statuses were read ("as of") is put in on every request, not kept.
+resources, a clinician's name, a new reliability estimate, a filed report or filing job). A request
+reads the revision with the screening it already fetches, so a follow-up recorded a second ago, or an
+amendment, is a new key and the page is built again. The local date is in the key too: a carried flag
+says how many days ago it was raised. What depends on the time is worked out on every request: when
+flag statuses were read ("as of"), and whether a filing job still counts as running.
 
 The parts live in the process's own memory (the "pages" cache), never in a shared service. What is
 around them (the filed-report card, its buttons and form, the menu, messages) is rendered for each
@@ -24,7 +25,9 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from reports.data import build_intake_report
+from reports.filing import filing_records, filing_state
 from reports.summary import intake_note_summary
+from screening.models import Screening
 
 # Stands for the "as of" time in a kept part; random per process (the cache is per process), so no text a
 # user typed can match it.
@@ -34,6 +37,12 @@ TEMPLATES = {
     "about": "reports/_results_about.html",
     "report": "reports/_results_report.html",
 }
+
+
+# What the page reads of a screening when its parts are kept: the view fetches only these (through the
+# clinic scoping), and the whole row only when the parts are built.
+LEAN_FIELDS = ("id", "status", "kind", "started_at", "completed_at", "amended_at", "client__id", "client__code",
+               "client__revision", "client__clinic_id")
 
 
 @dataclass(frozen=True)
@@ -57,15 +66,17 @@ def render_parts(screening, now):
 
 
 def results_parts(screening, now=None):
-    """The results page's report parts for a completed screening, from the cache when the client's revision
-    and the day are those they were built at."""
+    """(ResultsParts, FilingState) for a completed screening (fetched with LEAN_FIELDS, or whole), from the
+    cache when the client's revision and the day are those they were built at."""
     now = now or timezone.now()
     pages = caches["pages"]
     key = cache_key(screening, now)
-    parts = pages.get(key)
-    if parts is None:
-        parts = render_parts(screening, now)
-        pages.set(key, parts)
+    kept = pages.get(key)
+    if kept is None:
+        whole = Screening.objects.select_related("client__clinic", "clinician", "completed_by").get(pk=screening.pk)
+        kept = {"parts": render_parts(whole, now), "filing": filing_records(whole)}
+        pages.set(key, kept)
     as_of = f"{timezone.localtime(now):%Y-%m-%d %H:%M}"
     # The parts were rendered by templates with autoescaping; only the mark is replaced.
-    return ResultsParts(**{name: mark_safe(html.replace(AS_OF_MARK, as_of)) for name, html in parts.items()})
+    parts = ResultsParts(**{name: mark_safe(html.replace(AS_OF_MARK, as_of)) for name, html in kept["parts"].items()})
+    return parts, filing_state(screening, now, records=kept["filing"])

@@ -79,6 +79,10 @@ def get_client_for_user(request, client_id):
     return _get_or_refuse(request, clients_for(request.user).select_related("clinic"), "client", client_id)
 
 
-def get_screening_for_user(request, screening_id):
-    qs = screenings_for(request.user).select_related("client", "client__clinic", "clinician", "completed_by")
+def get_screening_for_user(request, screening_id, fields=()):
+    """The screening with its client, clinic and clinicians; with `fields`, only those (and the client)."""
+    if fields:
+        qs = screenings_for(request.user).select_related("client").only(*fields)
+    else:
+        qs = screenings_for(request.user).select_related("client", "client__clinic", "clinician", "completed_by")
     return _get_or_refuse(request, qs, "screening", screening_id)

@@ -15,14 +15,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from reports.models import ReportFiling
 from clinicians.actors import Actor
 from clinicians.models import User
-from reports import results_page
+from reports import filing, results_page
 from screening import flags, services
 from screening.models import Answer, Client, SafetyFlag, Screening
 from tests.test_measurement import make_estimate
 
 MIGRATION = importlib.import_module("screening.migrations.0015_client_revision")
+REPORTS_MIGRATION = importlib.import_module("reports.migrations.0003_filing_revises_client")
 V2 = "tbsc-2"
 
 
@@ -69,7 +71,9 @@ def test_every_trigger_is_in_place(db):
             expected |= {"screening_client_revision_up", "screening_reliabilityestimate_revises_clients"}
             expected |= {f"{table}_revises_clients" for table in MIGRATION.CLINIC_WIDE}
         found = {row[0] for row in cursor.fetchall()}
-    assert len(expected) == 19
+    expected |= {f"{table}_revises_client_{op.lower()}" for table in REPORTS_MIGRATION.TRACKED
+                 for op in MIGRATION.OPERATIONS}
+    assert len(expected) == 25
     assert expected <= found, sorted(expected - found)
 
 
@@ -102,6 +106,16 @@ def test_each_change_of_a_clients_record_raises_its_revision_and_no_one_elses(
         services.amend_screening(done.id, Screening.objects.all(), actor, "Wrong row.",
                                  {"protective": {current_instrument.protective_items[0].key: 0}})
     assert [revision(second_client), revision(elsewhere)] == untouched
+
+
+def test_filing_a_report_raises_the_revision(client_record, clinician, make_screening):
+    done = make_screening(client_record, clinician, instrument_key=V2)
+    with Raises(client_record):  # the filing row asked for
+        ReportFiling.objects.get_or_create(screening=done, version=0)
+    with Raises(client_record):  # the job: its row moves, the filed report is added
+        assert filing.file_intake_report.call(str(done.id), 0)["outcome"] == "filed"
+    with Raises(client_record):
+        ReportFiling.objects.filter(screening=done).delete()
 
 
 def test_a_stale_client_saved_later_never_lowers_the_revision(client_record, clinician, make_screening):
@@ -224,18 +238,33 @@ def test_clinic_and_clinician_changes_show_at_once(logged_in, carried, clinic, c
     assert "Riverside Renamed" in page and "Dr Casey New-Name" in page
 
 
+def test_the_filed_report_shows_once_filed_and_a_lost_job_once_stale(logged_in, client_record, clinician,
+                                                                      make_screening, builds):
+    done = make_screening(client_record, clinician, instrument_key=V2)
+    assert "This version has no filed report yet" in results(logged_in, done)
+    filing.request_filing(done, 0)  # queued: being filed
+    assert "The report is being filed" in results(logged_in, done)
+    screening = Screening.objects.select_related("client").get(pk=done.pk)
+    _parts, later = results_page.results_parts(screening, now=timezone.now() + filing.STALE_AFTER + timedelta(minutes=1))
+    assert later.status == later.STALLED  # worked out from the time now, though the records were kept
+    assert filing.file_intake_report.call(str(done.id), 0)["outcome"] == "filed"
+    page = results(logged_in, done)
+    assert "Filed report, version 0 (at completion)" in page and "being filed" not in page
+    assert len(builds) == 3  # not filed; queued; filed (the stale check read the records it kept)
+
+
 def test_a_new_day_rebuilds_and_the_time_of_reading_is_always_now(carried, builds):
     _flag, rescreen = carried
     screening = Screening.objects.select_related("client__clinic", "clinician", "completed_by").get(pk=rescreen.pk)
     now = timezone.localtime().replace(hour=10, minute=0)
-    at_ten = results_page.results_parts(screening, now=now)
-    at_ten_past = results_page.results_parts(screening, now=now + timedelta(minutes=7))
+    at_ten, _ = results_page.results_parts(screening, now=now)
+    at_ten_past, _ = results_page.results_parts(screening, now=now + timedelta(minutes=7))
     assert len(builds) == 1  # the same day and revision: kept
     assert f"as of {now:%Y-%m-%d} 10:00" in at_ten.safety
     assert f"as of {now:%Y-%m-%d} 10:07" in at_ten_past.safety and "10:00" not in at_ten_past.safety
     assert results_page.AS_OF_MARK not in at_ten_past.safety + at_ten_past.about + at_ten_past.report
     assert "3 days ago" in at_ten_past.safety
-    tomorrow = results_page.results_parts(screening, now=now + timedelta(days=1))
+    tomorrow, _ = results_page.results_parts(screening, now=now + timedelta(days=1))
     assert len(builds) == 2 and "4 days ago" in tomorrow.safety
 
 
@@ -253,7 +282,7 @@ def test_a_page_built_from_a_stale_read_is_never_served_after_the_change(carried
     results_page.results_parts(stale)
     fresh = fetch()
     assert fresh.client.revision > stale.client.revision
-    assert "last follow-up" in results_page.results_parts(fresh).safety
+    assert "last follow-up" in results_page.results_parts(fresh)[0].safety
     assert len(builds) == 2  # the stale read's parts are still kept under the old revision, never read again
 
 
@@ -261,10 +290,11 @@ def test_queries_of_a_kept_page(logged_in, carried, django_assert_num_queries):
     _flag, rescreen = carried
     results(logged_in, rescreen)
     results_page.caches["pages"].clear()
-    # Built: session, user, screening with client and clinic, answers, flags, their follow-ups, the
-    # client's history, estimates, the audit row, filed reports, filing state.
-    with django_assert_num_queries(11):
+    # Built: session, user, the screening's few fields and its client (with the scoping), the whole
+    # screening, answers, flags, their follow-ups, the client's history, estimates, filed reports, the
+    # filing row (the current version is not filed here: the test queue runs no job), the audit row.
+    with django_assert_num_queries(12):
         results(logged_in, rescreen)
-    # Kept: session, user, screening with client and clinic, the audit row, filed reports, filing state.
-    with django_assert_num_queries(6):
+    # Kept: session, user, the screening's few fields and its client (with the scoping), the audit row.
+    with django_assert_num_queries(4):
         results(logged_in, rescreen)

@@ -11,15 +11,14 @@ from clinicians.actors import Actor
 from clinicians.decorators import clinic_member_required
 from reports import audit_actions as A
 from reports.data import build_intake_report
-from reports.filing import filing_state
 from reports.pdf import IntakeReportPDF
-from reports.results_page import results_parts
+from reports.results_page import LEAN_FIELDS, results_parts
 from screening.scoping import get_screening_for_user
 from screening.steps import BONDS
 
 
-def _completed_screening_or_redirect(request, screening_id):
-    screening = get_screening_for_user(request, screening_id)
+def _completed_screening_or_redirect(request, screening_id, fields=()):
+    screening = get_screening_for_user(request, screening_id, fields)
     if screening.is_draft:
         messages.info(request, "This screening is not finished yet; results appear once it is completed.")
         return screening, redirect("screening:screening_step", screening_id=screening.id, step=BONDS)
@@ -36,13 +35,13 @@ def pdf_attachment(content, filename):
 @never_cache
 @clinic_member_required
 def results(request, screening_id):
-    screening, redirect_response = _completed_screening_or_redirect(request, screening_id)
+    screening, redirect_response = _completed_screening_or_redirect(request, screening_id, LEAN_FIELDS)
     if redirect_response:
         return redirect_response
-    parts = results_parts(screening)
+    parts, filing = results_parts(screening)
     record(A.RESULTS_VIEWED, Actor.from_request(request), obj=screening)
     return render(request, "reports/results.html", {
-        "screening": screening, "client": screening.client, "parts": parts, "filing": filing_state(screening),
+        "screening": screening, "client": screening.client, "parts": parts, "filing": filing,
     })
 
 

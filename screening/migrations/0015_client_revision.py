@@ -42,27 +42,60 @@ CLINIC_WIDE = {
 BUMP = "UPDATE screening_client SET revision = revision + 1 WHERE id IN ({ids});"
 
 
-def client_ids_of_row(table, row):
+def client_ids_of_row(row, column, parent):
     """SQLite, per row: the client id of NEW or OLD."""
-    column, parent = TRACKED[table]
     return f"SELECT {row}.{column}" if parent is None else f"SELECT client_id FROM {parent} WHERE id = {row}.{column}"
 
 
-def client_ids_of_rows(table, rows):
+def client_ids_of_rows(rows, column, parent):
     """PostgreSQL, per statement: the client ids of a transition table."""
-    column, parent = TRACKED[table]
     if parent is None:
         return f"SELECT r.{column} FROM {rows} r"
     return f"SELECT p.client_id FROM {rows} r JOIN {parent} p ON p.id = r.{column}"
 
 
-SQLITE = []
-for table in TRACKED:
+def sqlite_triggers(table, column, parent):
+    """(name, body) of the SQLite triggers that raise the revision of the clients of `table`'s rows (also
+    used by later migrations of other apps' tables)."""
+    triggers = []
     for op in OPERATIONS:
         rows = {"INSERT": ["NEW"], "UPDATE": ["NEW", "OLD"], "DELETE": ["OLD"]}[op]
-        ids = " UNION ".join(client_ids_of_row(table, row) for row in rows)
-        SQLITE.append((f"{table}_revises_client_{op.lower()}",
-                       f"AFTER {op} ON {table} BEGIN {BUMP.format(ids=ids)} END"))
+        ids = " UNION ".join(client_ids_of_row(row, column, parent) for row in rows)
+        triggers.append((f"{table}_revises_client_{op.lower()}", f"AFTER {op} ON {table} BEGIN {BUMP.format(ids=ids)} END"))
+    return triggers
+
+
+def pg_statements_for(table, column, parent):
+    """The PostgreSQL function and statement-level triggers doing the same."""
+    new, old = client_ids_of_rows("new_rows", column, parent), client_ids_of_rows("old_rows", column, parent)
+    statements = [f"""
+CREATE OR REPLACE FUNCTION {table}_revises_client() RETURNS trigger AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        {BUMP.format(ids=new)}
+    ELSIF TG_OP = 'UPDATE' THEN
+        {BUMP.format(ids=new + " UNION " + old)}
+    ELSE
+        {BUMP.format(ids=old)}
+    END IF;
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql"""]
+    referencing = {"INSERT": "NEW TABLE AS new_rows", "UPDATE": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+                   "DELETE": "OLD TABLE AS old_rows"}
+    for op in OPERATIONS:
+        statements.append(
+            f"CREATE TRIGGER {table}_revises_client_{op.lower()} AFTER {op} ON {table} "
+            f"REFERENCING {referencing[op]} FOR EACH STATEMENT EXECUTE FUNCTION {table}_revises_client()")
+    return statements
+
+
+def pg_drops_for(table):
+    return [f"DROP TRIGGER IF EXISTS {table}_revises_client_{op.lower()} ON {table}" for op in OPERATIONS] + [
+        f"DROP FUNCTION IF EXISTS {table}_revises_client()"]
+
+
+SQLITE = [trigger for table, (column, parent) in TRACKED.items() for trigger in sqlite_triggers(table, column, parent)]
 SQLITE.append(("screening_client_revision_up",
                "AFTER UPDATE ON screening_client WHEN NEW.revision <= OLD.revision BEGIN "
                "UPDATE screening_client SET revision = OLD.revision + 1 WHERE id = NEW.id; END"))
@@ -77,28 +110,8 @@ SQLITE.append(("screening_reliabilityestimate_revises_clients",
 
 
 def pg_statements():
-    statements = []
-    for table in TRACKED:
-        new, old = client_ids_of_rows(table, "new_rows"), client_ids_of_rows(table, "old_rows")
-        statements.append(f"""
-CREATE OR REPLACE FUNCTION {table}_revises_client() RETURNS trigger AS $$
-BEGIN
-    IF TG_OP = 'INSERT' THEN
-        {BUMP.format(ids=new)}
-    ELSIF TG_OP = 'UPDATE' THEN
-        {BUMP.format(ids=new + " UNION " + old)}
-    ELSE
-        {BUMP.format(ids=old)}
-    END IF;
-    RETURN NULL;
-END;
-$$ LANGUAGE plpgsql""")
-        referencing = {"INSERT": "NEW TABLE AS new_rows", "UPDATE": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
-                       "DELETE": "OLD TABLE AS old_rows"}
-        for op in OPERATIONS:
-            statements.append(
-                f"CREATE TRIGGER {table}_revises_client_{op.lower()} AFTER {op} ON {table} "
-                f"REFERENCING {referencing[op]} FOR EACH STATEMENT EXECUTE FUNCTION {table}_revises_client()")
+    statements = [statement for table, (column, parent) in TRACKED.items()
+                  for statement in pg_statements_for(table, column, parent)]
     statements.append("""
 CREATE OR REPLACE FUNCTION screening_client_revision_up() RETURNS trigger AS $$
 BEGIN
@@ -133,10 +146,7 @@ $$ LANGUAGE plpgsql""")
 
 
 def pg_drops():
-    drops = []
-    for table in TRACKED:
-        drops += [f"DROP TRIGGER IF EXISTS {table}_revises_client_{op.lower()} ON {table}" for op in OPERATIONS]
-        drops.append(f"DROP FUNCTION IF EXISTS {table}_revises_client()")
+    drops = [drop for table in TRACKED for drop in pg_drops_for(table)]
     drops += ["DROP TRIGGER IF EXISTS screening_client_revision_up ON screening_client",
               "DROP FUNCTION IF EXISTS screening_client_revision_up()"]
     for table in CLINIC_WIDE:
