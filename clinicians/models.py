@@ -25,6 +25,11 @@ class Clinic(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=120)
+    # Raised by database triggers (migration 0014) on any change of this row and when a clinician's name
+    # changes: part of the key a results page is kept under (reports/results_page.py).
+    revision = models.PositiveBigIntegerField(
+        default=0, editable=False,
+        help_text="Raised by database triggers whenever something every report of the clinic shows changes.")
     crisis_resources = models.TextField(
         default=DEFAULT_CRISIS_RESOURCES, max_length=CRISIS_RESOURCES_MAX_LENGTH,
         help_text="Shown with every urgent safety flag, on screen and in reports. One resource per line.",

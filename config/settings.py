@@ -270,9 +270,10 @@ EXPORT_PURGE_EVERY_MINUTES = env_int("EXPORT_PURGE_EVERY_MINUTES", 60)
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "bondscreen_cache"},
     # Parts of clinical pages, kept in each process's own memory and never in a shared service: what a
-    # client's page shows does not leave the app server. Entries are keyed by the client's revision, which
-    # the database raises on every change (reports/results_page.py), so a stale one is never read. 10–30 KB
-    # each (long notes and amendments): 30 MB at most per process.
+    # client's page shows does not leave the app server. Entries are keyed by the client's and the clinic's
+    # revisions, which the database raises on every change a report shows (reports/results_page.py), so a
+    # change is a new key (restart app servers after restoring a database from a backup). 10–30 KB each
+    # (long notes and amendments): 30 MB at most per process.
     "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "bondscreen-pages",
               "TIMEOUT": 24 * 3600, "OPTIONS": {"MAX_ENTRIES": 1000}},
 }

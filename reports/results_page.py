@@ -2,14 +2,19 @@
 served again while nothing they show has changed.
 
 Building the report and rendering it is most of the page's cost (history, flags carried from earlier
-screenings, the change since the previous one). A part is kept under the client's revision, which the
-database raises in the same transaction as any change the report could show (screening migration
-0015: screenings, answers, amendments, flags, follow-ups, the client's row, the clinic's name and crisis
-resources, a clinician's name, a new reliability estimate, a filed report or filing job). A request
-reads the revision with the screening it already fetches, so a follow-up recorded a second ago, or an
-amendment, is a new key and the page is built again. The local date is in the key too: a carried flag
-says how many days ago it was raised. What depends on the time is worked out on every request: when
-flag statuses were read ("as of"), and whether a filing job still counts as running.
+screenings, the change since the previous one). A part is kept under the client's revision and its
+clinic's, which the database raises in the same transaction as any change the report could show: the
+client's (screening migration 0015, reports 0003) for its screenings, answers, amendments, flags,
+follow-ups, filed reports and filing jobs and its own row; the clinic's (clinicians 0014, screening
+0015) for its own row (name, crisis resources), its clinicians' names and a new reliability estimate.
+A request reads both with the screening it already fetches, so a follow-up recorded a second ago, or an
+amendment, is a new key and the page is built again. The local date is in the key too (a carried flag
+says how many days ago it was raised), and the script prefix (the links). What depends on the time is
+worked out on every request: when flag statuses were read ("as of"), and whether a filing job still
+counts as running.
+
+The revisions are counters, not a sequence: a database restored from a backup can count again through
+numbers a running process has kept pages for, so app servers are restarted after a restore (README).
 
 The parts live in the process's own memory (the "pages" cache), never in a shared service. What is
 around them (the filed-report card, its buttons and form, the menu, messages) is rendered for each
@@ -21,6 +26,7 @@ from dataclasses import dataclass, replace
 
 from django.core.cache import caches
 from django.template.loader import render_to_string
+from django.urls import get_script_prefix
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
@@ -42,7 +48,7 @@ TEMPLATES = {
 # What the page reads of a screening when its parts are kept: the view fetches only these (through the
 # clinic scoping), and the whole row only when the parts are built.
 LEAN_FIELDS = ("id", "status", "kind", "started_at", "completed_at", "amended_at", "client__id", "client__code",
-               "client__revision", "client__clinic_id")
+               "client__revision", "client__clinic__id", "client__clinic__revision")
 
 
 @dataclass(frozen=True)
@@ -53,8 +59,8 @@ class ResultsParts:
 
 
 def cache_key(screening, now):
-    return ":".join(["results", str(screening.pk), str(screening.client.revision),
-                     timezone.localdate(now).isoformat(), timezone.get_current_timezone_name()])
+    return ":".join(["results", str(screening.pk), str(screening.client.revision), str(screening.client.clinic.revision),
+                     timezone.localdate(now).isoformat(), timezone.get_current_timezone_name(), get_script_prefix()])
 
 
 def render_parts(screening, now):

@@ -18,7 +18,7 @@ from django.utils import timezone
 from audit.trail import record
 from screening import audit_actions as A
 from screening.instrument import ACT_NOW, FOLLOW_UP, NO_ANSWER_LABELS, SAFETY, load_instrument
-from screening.models import FollowUp, SafetyFlag
+from screening.models import Client, FollowUp, SafetyFlag
 from screening.scoring import is_answered
 
 NOT_ASSESSED_KEY = "safety-not-assessed"
@@ -73,6 +73,7 @@ def sync_flags(screening, actor, *, withdraw=True, now=None):
     transaction, with the screening row locked by it.
     """
     now = now or timezone.now()
+    Client.objects.lock(screening.client_id)  # before any flag row: see ClientQuerySet.lock
     instrument = screening.instrument
     answers, reasons = screening.answers_and_reasons()
     live = {f.item_key: f for f in screening.safety_flags.filter(withdrawn_at__isnull=True)}
@@ -127,6 +128,7 @@ def sync_flags(screening, actor, *, withdraw=True, now=None):
 
 def note_discarded(screening, now):
     """The draft is about to be deleted: its flags stay, marked with when their draft was discarded."""
+    Client.objects.lock(screening.client_id)  # before any flag row: see ClientQuerySet.lock
     return SafetyFlag.objects.filter(screening=screening).update(draft_discarded_at=now)
 
 
@@ -137,6 +139,8 @@ def record_follow_up(flag_id, scoped_flags, actor, *, action, note, referral_to=
     flag that the action given cannot resolve.
     """
     with transaction.atomic():
+        # The client's row before the flag's, as every action writing a flag takes them (ClientQuerySet.lock).
+        Client.objects.lock(scoped_flags.filter(pk=flag_id).values("client_id")[:1])
         flag = scoped_flags.select_for_update(of=("self",)).get(pk=flag_id)
         repeat = flag.follow_ups.filter(submission=submission).first()
         if repeat is not None:

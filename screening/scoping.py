@@ -80,9 +80,10 @@ def get_client_for_user(request, client_id):
 
 
 def get_screening_for_user(request, screening_id, fields=()):
-    """The screening with its client, clinic and clinicians; with `fields`, only those (and the client)."""
+    """The screening with its client, clinic and clinicians; with `fields`, only those (of the screening,
+    its client and clinic)."""
     if fields:
-        qs = screenings_for(request.user).select_related("client").only(*fields)
+        qs = screenings_for(request.user).select_related("client__clinic").only(*fields)
     else:
         qs = screenings_for(request.user).select_related("client", "client__clinic", "clinician", "completed_by")
     return _get_or_refuse(request, qs, "screening", screening_id)

@@ -15,36 +15,39 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from reports.models import ReportFiling
+from reports.models import FiledReport, ReportFiling
 from clinicians.actors import Actor
 from clinicians.models import User
 from reports import filing, results_page
 from screening import flags, services
-from screening.models import Answer, Client, SafetyFlag, Screening
+from screening.models import Amendment, Answer, Client, SafetyFlag, Screening, SelfReportLink
 from tests.test_measurement import make_estimate
 
 MIGRATION = importlib.import_module("screening.migrations.0015_client_revision")
 REPORTS_MIGRATION = importlib.import_module("reports.migrations.0003_filing_revises_client")
+CLINIC_MIGRATION = importlib.import_module("clinicians.migrations.0014_clinic_revision")
 V2 = "tbsc-2"
 
 
-def revision(client):
-    return Client.objects.values_list("revision", flat=True).get(pk=client.pk)
+def revision(record):
+    """A client's or a clinic's revision as the database has it now."""
+    return type(record).objects.values_list("revision", flat=True).get(pk=record.pk)
 
 
 class Raises:
-    """`with Raises(client):` fails unless the block raised the client's revision."""
+    """`with Raises(client):` fails unless the block (one statement, so that it names one trigger) raised
+    the revision of each client or clinic given."""
 
-    def __init__(self, *clients, by_at_least=1):
-        self.clients, self.by = clients, by_at_least
+    def __init__(self, *records):
+        self.records = records
 
     def __enter__(self):
-        self.before = [revision(c) for c in self.clients]
+        self.before = [revision(r) for r in self.records]
 
     def __exit__(self, *exc):
         if exc[0] is None:
-            for client, before in zip(self.clients, self.before):
-                assert revision(client) >= before + self.by, f"revision of {client.code} not raised"
+            for record, before in zip(self.records, self.before):
+                assert revision(record) > before, f"revision of {record} not raised"
 
 
 @pytest.fixture
@@ -60,20 +63,17 @@ def elsewhere(other_clinic, outsider):
 # The triggers -------------------------------------------------------------------------------------
 
 def test_every_trigger_is_in_place(db):
+    client_wise = {**MIGRATION.TRACKED, **REPORTS_MIGRATION.TRACKED}
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-            expected = {name for name, _body in MIGRATION.SQLITE}
+            expected = {name for name, _body in MIGRATION.SQLITE + CLINIC_MIGRATION.SQLITE}
         else:
             cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
-            expected = {f"{table}_revises_client_{op.lower()}" for table in MIGRATION.TRACKED
-                        for op in MIGRATION.OPERATIONS}
-            expected |= {"screening_client_revision_up", "screening_reliabilityestimate_revises_clients"}
-            expected |= {f"{table}_revises_clients" for table in MIGRATION.CLINIC_WIDE}
+            expected = {"screening_client_revision_up", "screening_reliabilityestimate_revises_clinic",
+                        "clinicians_clinic_revision_up", "clinicians_user_revises_clinic"}
         found = {row[0] for row in cursor.fetchall()}
-    expected |= {f"{table}_revises_client_{op.lower()}" for table in REPORTS_MIGRATION.TRACKED
-                 for op in MIGRATION.OPERATIONS}
-    assert len(expected) == 25
+    expected |= {f"{table}_revises_client_{op.lower()}" for table in client_wise for op in MIGRATION.OPERATIONS}
     assert expected <= found, sorted(expected - found)
 
 
@@ -97,14 +97,20 @@ def test_each_change_of_a_clients_record_raises_its_revision_and_no_one_elses(
         Answer.objects.filter(screening=draft, item_key="safety-violence").delete()
     with Raises(client_record):  # a screening updated through a bulk update
         Screening.objects.filter(pk=draft.pk).update(notes="bulk")
-    with Raises(client_record):  # a screening deleted (with its answers)
-        Answer.objects.filter(screening=draft).delete()
-        SafetyFlag.objects.filter(screening=draft).update(screening=None)
+    Answer.objects.filter(screening=draft).delete()
+    SafetyFlag.objects.filter(screening=draft).update(screening=None)
+    with Raises(client_record):  # a screening deleted
         Screening.objects.filter(pk=draft.pk).delete()
     done = make_screening(client_record, clinician, instrument_key=V2)
-    with Raises(client_record):  # an amendment, its answers and the screening's new scores
+    with Raises(client_record):  # an amendment (its row, answers and the screening's new scores)
         services.amend_screening(done.id, Screening.objects.all(), actor, "Wrong row.",
                                  {"protective": {current_instrument.protective_items[0].key: 0}})
+    with Raises(client_record):  # an amendment's own row
+        Amendment.objects.filter(screening=done).update(reason="Wrong row, as the client said.")
+    rescreen = make_screening(client_record, clinician, complete=False)
+    with Raises(client_record):  # a self-report link
+        SelfReportLink.objects.create(screening=rescreen, created_by=clinician, token_hash="0" * 64,
+                                      expires_at=timezone.now() + timedelta(hours=1))
     assert [revision(second_client), revision(elsewhere)] == untouched
 
 
@@ -114,6 +120,8 @@ def test_filing_a_report_raises_the_revision(client_record, clinician, make_scre
         ReportFiling.objects.get_or_create(screening=done, version=0)
     with Raises(client_record):  # the job: its row moves, the filed report is added
         assert filing.file_intake_report.call(str(done.id), 0)["outcome"] == "filed"
+    with Raises(client_record):  # the filed report's own row
+        FiledReport.objects.filter(screening=done).update(filed_at=timezone.now())
     with Raises(client_record):
         ReportFiling.objects.filter(screening=done).delete()
 
@@ -128,27 +136,38 @@ def test_a_stale_client_saved_later_never_lowers_the_revision(client_record, cli
     assert revision(client_record) > raised
 
 
-def test_clinic_wide_changes_raise_every_client_of_that_clinic_only(
-        clinic, client_record, second_client, elsewhere, clinician):
-    untouched = revision(elsewhere)
-    with Raises(client_record, second_client):
+def test_what_every_report_of_a_clinic_shows_raises_the_clinics_revision_only(
+        clinic, other_clinic, client_record, clinician, outsider):
+    untouched = [revision(client_record), revision(other_clinic)]
+    with Raises(clinic):
         clinic.crisis_resources = "Call the clinic's duty line: 0100 000 000"
         clinic.save()
-    with Raises(client_record, second_client):
+    with Raises(clinic):
         clinic.name = "Riverside Renamed"
         clinic.save(update_fields=["name"])
-    before = [revision(client_record), revision(second_client)]
-    clinic.rescreen_interval_days = 45  # nothing a report shows
-    clinic.save()
+    with Raises(clinic):  # any setting: one row, so no need to tell which ones a report shows
+        clinic.rescreen_interval_days = 45
+        clinic.save(update_fields=["rescreen_interval_days"])
+    before = revision(clinic)
     clinician.last_login = timezone.now()
     clinician.save(update_fields=["last_login"])
-    assert [revision(client_record), revision(second_client)] == before
-    with Raises(client_record, second_client):
+    assert revision(clinic) == before
+    with Raises(clinic):
         clinician.full_name = "Dr Casey New-Name"
         clinician.save()
-    with Raises(client_record, second_client):
+    with Raises(clinic):
+        clinician.email = "casey.new@riverside.test"
+        clinician.save(update_fields=["email"])
+    with Raises(clinic):
         make_estimate(clinic, n=3)
-    assert revision(elsewhere) == untouched
+    assert [revision(client_record), revision(other_clinic)] == untouched
+    with Raises(clinic, other_clinic):  # moved and renamed at once: both clinics' reports named them
+        User.objects.filter(pk=clinician.pk).update(clinic=other_clinic, full_name="Dr Casey Moved")
+    outsider.clinic = None
+    with Raises(other_clinic):  # left every clinic and renamed
+        outsider.full_name = "Olly Gone"
+        User.objects.filter(pk=outsider.pk).update(clinic=None, full_name="Olly Gone")
+    assert revision(client_record) == untouched[0]
 
 
 # The results page ---------------------------------------------------------------------------------
@@ -244,13 +263,18 @@ def test_the_filed_report_shows_once_filed_and_a_lost_job_once_stale(logged_in, 
     assert "This version has no filed report yet" in results(logged_in, done)
     filing.request_filing(done, 0)  # queued: being filed
     assert "The report is being filed" in results(logged_in, done)
-    screening = Screening.objects.select_related("client").get(pk=done.pk)
-    _parts, later = results_page.results_parts(screening, now=timezone.now() + filing.STALE_AFTER + timedelta(minutes=1))
-    assert later.status == later.STALLED  # worked out from the time now, though the records were kept
+    # The job's row last moved at 10:00 today; read at 10:05 it is being filed, at 10:16 (the records
+    # kept since 10:05) it has stalled: the time is read on every request.
+    ten = timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0)
+    ReportFiling.objects.filter(screening=done).update(queued_at=ten)
+    screening = Screening.objects.select_related("client__clinic").get(pk=done.pk)
+    _parts, at_five_past = results_page.results_parts(screening, now=ten + timedelta(minutes=5))
+    _parts, at_sixteen_past = results_page.results_parts(screening, now=ten + timedelta(minutes=16))
+    assert (at_five_past.status, at_sixteen_past.status) == (at_five_past.PENDING, at_sixteen_past.STALLED)
     assert filing.file_intake_report.call(str(done.id), 0)["outcome"] == "filed"
     page = results(logged_in, done)
     assert "Filed report, version 0 (at completion)" in page and "being filed" not in page
-    assert len(builds) == 3  # not filed; queued; filed (the stale check read the records it kept)
+    assert len(builds) == 4  # not filed; queued; moved to 10:00 (then kept at 10:16); filed
 
 
 def test_a_new_day_rebuilds_and_the_time_of_reading_is_always_now(carried, builds):

@@ -2,6 +2,7 @@
 Each test checks every side effect, not only the final status: audit rows, flags, answers, records."""
 
 import threading
+import uuid
 
 import pytest
 from django.db import connection
@@ -135,3 +136,83 @@ def test_two_starts_at_once_make_one_draft_and_one_row(clinician, client_record)
     assert [r.status_code for r in results] == [302, 302], results
     assert client_record.screenings.count() == 1
     assert _actions(action="screening.started") == ["screening.started"]
+
+
+# Lock order ---------------------------------------------------------------------------------------
+# The revision triggers lock a client's row at the first write to its records (screening migration
+# 0015). Every action that writes a safety flag takes the client's row before the flag's, so an autosave
+# that raises or withdraws a flag and a follow-up on it always meet in one order and never deadlock.
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are PostgreSQL's; SQLite writes one at a time")
+def test_a_follow_up_waits_for_the_client_before_it_locks_the_flag(clinician, client_record, make_screening):
+    from django.db import OperationalError, transaction
+
+    from clinicians.actors import Actor
+    from screening import flags
+
+    draft = make_screening(client_record, clinician, complete=False, safety_yes=("safety-physical-violence",))
+    fill(draft, {("safety", "safety-physical-violence"): 1})
+    flag = SafetyFlag.objects.get(screening=draft)
+    revision = Client.objects.values_list("revision", flat=True).get(pk=client_record.pk)
+    held, release, done = threading.Event(), threading.Event(), []
+
+    def hold_the_client():  # as an autosave does, from its first answer until its flags are written
+        try:
+            with transaction.atomic():
+                Client.objects.lock(client_record.pk)
+                held.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    def follow_up():
+        try:
+            done.append(flags.record_follow_up(flag.id, SafetyFlag.objects.all(), Actor(clinician), action="safety_plan",
+                                               note="Plan made.", submission=uuid.uuid4()))
+        finally:
+            connection.close()
+
+    holder, follower = threading.Thread(target=hold_the_client), threading.Thread(target=follow_up)
+    holder.start()
+    assert held.wait(10)
+    follower.start()
+    follower.join(1)  # blocked on the client's row ...
+    assert follower.is_alive() and not done
+    try:  # ... without holding the flag's
+        with transaction.atomic():
+            list(SafetyFlag.objects.select_for_update(nowait=True).filter(pk=flag.pk))
+    except OperationalError as error:  # pragma: no cover (the failure being tested for)
+        pytest.fail(f"the follow-up locked the flag before the client: {error}")
+    finally:
+        release.set()
+        holder.join(10)
+        follower.join(10)
+    (entry, created), = done
+    assert created and entry.flag_id == flag.id
+    assert _actions(object_id=str(flag.id), action="flag.follow_up") == ["flag.follow_up"]
+    assert Client.objects.values_list("revision", flat=True).get(pk=client_record.pk) > revision
+
+
+def test_an_autosave_raising_flags_and_follow_ups_at_once_all_succeed(clinician, client_record, make_screening):
+    """Each round: one request answers safety questions (raising flags), another records a follow-up on
+    an open flag of the same draft; both succeed, every flag, follow-up and audit row is there."""
+    from clinicians.actors import Actor
+    from screening import flags, services
+
+    draft = make_screening(client_record, clinician, complete=False, safety_yes=("safety-physical-violence",))
+    fill(draft, {("safety", "safety-physical-violence"): 1})
+    flag = SafetyFlag.objects.get(screening=draft)
+    keys = ["safety-suicidal-thoughts", "safety-substance-use", "safety-unsafe-to-leave"]  # tbsc-1's
+    for key in keys:
+        results = _concurrently(
+            lambda key=key: services.save_answers(draft, "safety", {key: 1}, actor=Actor(clinician)),
+            lambda: flags.record_follow_up(flag.id, SafetyFlag.objects.all(), Actor(clinician), action="other",
+                                           note=f"Checked in ({key}).", submission=uuid.uuid4()),
+        )
+        assert not any(isinstance(r, Exception) for r in results), results
+    assert set(keys) <= set(SafetyFlag.objects.filter(screening=draft).values_list("item_key", flat=True))
+    assert flag.follow_ups.count() == len(keys)
+    assert _actions(object_id=str(flag.id), action="flag.follow_up") == ["flag.follow_up"] * len(keys)
+    raised = SafetyFlag.objects.filter(client=client_record)
+    assert raised.count() >= 1 + len(keys)
+    assert AuditEvent.objects.filter(action="flag.raised", client_id=client_record.pk).count() == raised.count()

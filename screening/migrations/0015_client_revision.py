@@ -3,19 +3,20 @@ page built from it can be kept and served again until it does (reports/results_p
 
 Triggers raise it, not the application: a change made by any code path, a bulk update, the admin or a
 shell raises it all the same, in the same transaction as the change. What raises a client's revision:
-- any insert, update or delete of its screenings, their answers and amendments, its safety flags and
-  their follow-ups;
+- any insert, update or delete of its screenings, their answers, amendments and self-report links, its
+  safety flags and their follow-ups;
 - any update of the client's own row (on PostgreSQL a BEFORE trigger sets OLD + 1, on SQLite an AFTER
   trigger corrects a save that wrote back an older number), so a stale model instance saved later can
-  never lower it;
-- a clinic's name or crisis resources changed, a clinician's name or e-mail changed, a reliability
-  estimate added: every client of that clinic.
+  never lower it.
+What every report of a clinic shows (its name and crisis resources, its clinicians' names) raises the
+clinic's revision instead (clinicians migration 0014), one row rather than every client's; so does a
+reliability estimate added here.
 
 PostgreSQL uses statement-level triggers with transition tables, so a bulk insert of answers raises each
 client once per statement; SQLite has only row-level triggers.
 
-On SQLite, a later migration that makes Django rebuild screening_client, screening_screening or
-screening_safetyflag (most field changes: a new table is copied in, the old one dropped and the new one
+On SQLite, a later migration that makes Django rebuild screening_client, screening_screening,
+screening_safetyflag or clinicians_clinic (most field changes: a new table is copied in, the old one dropped and the new one
 renamed) stops with "error in trigger …: no such table", since other tables' triggers name them. Such
 a migration runs this one's backwards() first and forwards() last (importlib.import_module
 ("screening.migrations.0015_client_revision")); the same holds for a rebuild of the other tracked
@@ -32,13 +33,9 @@ TRACKED = {
     "screening_answer": ("screening_id", "screening_screening"),
     "screening_amendment": ("screening_id", "screening_screening"),
     "screening_followup": ("flag_id", "screening_safetyflag"),
+    "screening_selfreportlink": ("screening_id", "screening_screening"),  # when the client sent their answers
 }
 OPERATIONS = ("INSERT", "UPDATE", "DELETE")
-# Clinic-wide changes: (table, columns, the clinic id of the changed row)
-CLINIC_WIDE = {
-    "clinicians_clinic": (("name", "crisis_resources"), "id"),
-    "clinicians_user": (("full_name", "email"), "clinic_id"),
-}
 BUMP = "UPDATE screening_client SET revision = revision + 1 WHERE id IN ({ids});"
 
 
@@ -99,14 +96,9 @@ SQLITE = [trigger for table, (column, parent) in TRACKED.items() for trigger in 
 SQLITE.append(("screening_client_revision_up",
                "AFTER UPDATE ON screening_client WHEN NEW.revision <= OLD.revision BEGIN "
                "UPDATE screening_client SET revision = OLD.revision + 1 WHERE id = NEW.id; END"))
-for table, (columns, clinic) in CLINIC_WIDE.items():
-    changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in columns)
-    SQLITE.append((f"{table}_revises_clients",
-                   f"AFTER UPDATE OF {', '.join(columns)} ON {table} WHEN {changed} BEGIN "
-                   f"UPDATE screening_client SET revision = revision + 1 WHERE clinic_id = NEW.{clinic}; END"))
-SQLITE.append(("screening_reliabilityestimate_revises_clients",
+SQLITE.append(("screening_reliabilityestimate_revises_clinic",
                "AFTER INSERT ON screening_reliabilityestimate BEGIN "
-               "UPDATE screening_client SET revision = revision + 1 WHERE clinic_id = NEW.clinic_id; END"))
+               "UPDATE clinicians_clinic SET revision = revision + 1 WHERE id = NEW.clinic_id; END"))
 
 
 def pg_statements():
@@ -121,27 +113,16 @@ END;
 $$ LANGUAGE plpgsql""")
     statements.append("CREATE TRIGGER screening_client_revision_up BEFORE UPDATE ON screening_client "
                       "FOR EACH ROW EXECUTE FUNCTION screening_client_revision_up()")
-    for table, (columns, clinic) in CLINIC_WIDE.items():
-        changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in columns)
-        statements.append(f"""
-CREATE OR REPLACE FUNCTION {table}_revises_clients() RETURNS trigger AS $$
-BEGIN
-    UPDATE screening_client SET revision = revision + 1 WHERE clinic_id = NEW.{clinic};
-    RETURN NULL;
-END;
-$$ LANGUAGE plpgsql""")
-        statements.append(f"CREATE TRIGGER {table}_revises_clients AFTER UPDATE OF {', '.join(columns)} ON {table} "
-                          f"FOR EACH ROW WHEN ({changed}) EXECUTE FUNCTION {table}_revises_clients()")
     statements.append("""
-CREATE OR REPLACE FUNCTION screening_reliabilityestimate_revises_clients() RETURNS trigger AS $$
+CREATE OR REPLACE FUNCTION screening_reliabilityestimate_revises_clinic() RETURNS trigger AS $$
 BEGIN
-    UPDATE screening_client SET revision = revision + 1 WHERE clinic_id = NEW.clinic_id;
+    UPDATE clinicians_clinic SET revision = revision + 1 WHERE id = NEW.clinic_id;
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql""")
-    statements.append("CREATE TRIGGER screening_reliabilityestimate_revises_clients AFTER INSERT "
+    statements.append("CREATE TRIGGER screening_reliabilityestimate_revises_clinic AFTER INSERT "
                       "ON screening_reliabilityestimate FOR EACH ROW "
-                      "EXECUTE FUNCTION screening_reliabilityestimate_revises_clients()")
+                      "EXECUTE FUNCTION screening_reliabilityestimate_revises_clinic()")
     return statements
 
 
@@ -149,11 +130,8 @@ def pg_drops():
     drops = [drop for table in TRACKED for drop in pg_drops_for(table)]
     drops += ["DROP TRIGGER IF EXISTS screening_client_revision_up ON screening_client",
               "DROP FUNCTION IF EXISTS screening_client_revision_up()"]
-    for table in CLINIC_WIDE:
-        drops += [f"DROP TRIGGER IF EXISTS {table}_revises_clients ON {table}",
-                  f"DROP FUNCTION IF EXISTS {table}_revises_clients()"]
-    drops += ["DROP TRIGGER IF EXISTS screening_reliabilityestimate_revises_clients ON screening_reliabilityestimate",
-              "DROP FUNCTION IF EXISTS screening_reliabilityestimate_revises_clients()"]
+    drops += ["DROP TRIGGER IF EXISTS screening_reliabilityestimate_revises_clinic ON screening_reliabilityestimate",
+              "DROP FUNCTION IF EXISTS screening_reliabilityestimate_revises_clinic()"]
     return drops
 
 
@@ -180,7 +158,7 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("screening", "0014_bond_scores_store_item_values"),
-        ("clinicians", "0013_clinic_pool_reliability_estimates"),
+        ("clinicians", "0014_clinic_revision"),
     ]
     operations = [
         migrations.AddField(
