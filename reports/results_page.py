@@ -73,7 +73,8 @@ def render_parts(screening, now):
 
 def results_parts(screening, now=None):
     """(ResultsParts, FilingState) for a completed screening (fetched with LEAN_FIELDS, or whole), from the
-    cache when the client's revision and the day are those they were built at."""
+    cache while the client's and the clinic's revisions, the day, the time zone and the script prefix are
+    those they were built at."""
     now = now or timezone.now()
     pages = caches["pages"]
     key = cache_key(screening, now)
